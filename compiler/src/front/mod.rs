@@ -1,0 +1,3 @@
+//! The language front end: syntax tree, parser and formatter.
+
+pub mod ast;

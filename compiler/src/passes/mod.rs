@@ -1,0 +1,1 @@
+//! Passes over the IR, each in its own file with one entry function.
