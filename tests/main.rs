@@ -1,1 +1,6 @@
+//! Integration tests: the command line on the examples and on bad input,
+//! and the golden diagnostics of `tests/diagnostics`.
 
+mod cli;
+mod diagnostics;
+mod docs;

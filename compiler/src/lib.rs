@@ -8,4 +8,7 @@
 
 pub mod diagnostic;
 pub mod front;
+pub mod lower;
 pub mod passes;
+pub mod render;
+pub mod suggest;

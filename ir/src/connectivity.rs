@@ -37,3 +37,41 @@ pub struct Connectivity {
     /// The tables, by projection.
     pub tables: BTreeMap<ProjId, SynapseTable>,
 }
+
+impl<T> PerSynapse<T> {
+    /// Heap bytes held: none for a constant, the vector's capacity otherwise.
+    fn heap_bytes(&self) -> u64 {
+        match self {
+            PerSynapse::Constant(_) => 0,
+            PerSynapse::Varying(values) => (values.capacity() * std::mem::size_of::<T>()) as u64,
+        }
+    }
+}
+
+impl SynapseTable {
+    /// Number of synapses.
+    pub fn synapse_count(&self) -> u64 {
+        self.targets.len() as u64
+    }
+
+    /// Bytes the table holds on the heap (by capacity): the figure that
+    /// memory estimates and the bytes-per-synapse benchmarks compare with.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.row_offsets.capacity() * std::mem::size_of::<u64>()
+            + self.targets.capacity() * std::mem::size_of::<u32>()) as u64
+            + self.weights.heap_bytes()
+            + self.delays.heap_bytes()
+    }
+}
+
+impl Connectivity {
+    /// Number of synapses of every table.
+    pub fn synapse_count(&self) -> u64 {
+        self.tables.values().map(SynapseTable::synapse_count).sum()
+    }
+
+    /// Heap bytes of every table (see [`SynapseTable::heap_bytes`]).
+    pub fn heap_bytes(&self) -> u64 {
+        self.tables.values().map(SynapseTable::heap_bytes).sum()
+    }
+}

@@ -26,8 +26,14 @@ pub mod expr;
 pub mod ids;
 pub mod model;
 pub mod network;
+pub mod print;
 pub mod span;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod units;
+pub mod verify;
+
+mod json;
 
 pub use connectivity::{Connectivity, PerSynapse, SynapseTable};
 pub use expr::{BinaryOp, Expr, Func, UnaryOp, Var};
@@ -40,5 +46,7 @@ pub use network::{
     Coupling, Edge, Layout, Modulator, Network, NeuronRange, Node, Population, Probe,
     ProbeTarget, Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget,
 };
+pub use print::{print, print_expr};
 pub use span::{FileId, Span};
 pub use units::{Dimension, Quantity, Unit};
+pub use verify::{Element, Violation, verify, verify_connectivity};

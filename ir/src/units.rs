@@ -75,10 +75,10 @@ impl Dimension {
         if self.is_dimensionless() {
             return "1".to_string();
         }
+        if let Some((symbol, _)) = NAMED_DIMENSIONS.iter().find(|(_, dim)| *dim == self) {
+            return (*symbol).to_string();
+        }
         for (symbol, dim) in NAMED_DIMENSIONS {
-            if *dim == self {
-                return (*symbol).to_string();
-            }
             for (per_symbol, per_dim) in NAMED_DIMENSIONS {
                 if *dim / *per_dim == self {
                     return format!("{symbol}/{per_symbol}");
@@ -245,8 +245,12 @@ impl fmt::Display for Quantity {
         }
         let candidates = UNITS.iter().filter(|u| u.dimension == self.dimension);
         let magnitude = self.value.abs();
+        // Times print in ms down to 0.1 ms, as step sizes and delays are
+        // written; everything else in the largest unit that keeps the
+        // number at least 1.
+        let smallest_shown = if self.dimension == Dimension::TIME { 0.1 } else { 0.999_999 };
         let best = candidates
-            .filter(|u| magnitude == 0.0 && u.scale == 1.0 || magnitude >= u.scale * 0.999_999)
+            .filter(|u| magnitude == 0.0 && u.scale == 1.0 || magnitude >= u.scale * smallest_shown)
             .max_by(|a, b| a.scale.total_cmp(&b.scale))
             .or_else(|| {
                 UNITS
@@ -295,6 +299,10 @@ mod tests {
         assert_eq!(v.to_string(), "-60 mV");
         let t = Quantity { value: 1.5e-3, dimension: Dimension::TIME };
         assert_eq!(t.to_string(), "1.5 ms");
+        let dt = Quantity { value: 1e-4, dimension: Dimension::TIME };
+        assert_eq!(dt.to_string(), "0.1 ms");
+        let c = Quantity { value: 250e-12, dimension: Dimension::CAPACITANCE };
+        assert_eq!(c.to_string(), "250 pF");
         let g = Quantity { value: 0.0, dimension: Dimension::CONDUCTANCE };
         assert_eq!(g.to_string(), "0 S");
     }

@@ -1,1 +1,3 @@
 //! Passes over the IR, each in its own file with one entry function.
+
+pub mod expand;

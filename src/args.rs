@@ -1,0 +1,109 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Compile and check spiking networks written in the neurc language.
+#[derive(Parser, Debug)]
+#[command(name = "neurc", version, about, long_about = None, after_help = "\
+Examples:
+  neurc check examples/cuba.snn
+  neurc check examples/brunel.snn --set g=6 --set eta=1
+  neurc fmt examples/cuba.snn --check
+  neurc ir examples/cuba.snn --expanded > cuba.json
+
+Exit codes: 0 ok, 1 error in the input, 2 does not fit the target or the machine, 3 internal error.")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse and check a model; print every error, or a summary of its size.
+    #[command(after_help = "Examples:\n  neurc check examples/cuba.snn\n  neurc check model.snn --json\n  neurc check examples/brunel.snn --set NE=20000 --max-memory 2GiB")]
+    Check(CheckArgs),
+    /// Print a model in canonical form (or check that it is).
+    #[command(after_help = "Examples:\n  neurc fmt model.snn            print the formatted model\n  neurc fmt model.snn --write    rewrite the file in place\n  neurc fmt model.snn --check    exit 1 if the file is not formatted")]
+    Fmt(FmtArgs),
+    /// Print the model's IR as JSON.
+    #[command(after_help = "Examples:\n  neurc ir examples/cuba.snn\n  neurc ir examples/cuba.snn --expanded > cuba.json\n  neurc ir examples/cuba.snn --text")]
+    Ir(IrArgs),
+}
+
+/// What every command that reads a model accepts.
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// Override a top-level `const` with a value of the same dimension,
+    /// e.g. `--set scale=0.5` or `--set "J=0.2 mV"`. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+    pub overrides: Vec<(String, String)>,
+    /// Allow `import` to read files outside the model's folder.
+    #[arg(long)]
+    pub allow_imports_outside: bool,
+    /// Print diagnostics as JSON on stdout instead of text on stderr.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `neurc check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Refuse a network whose synapse tables would need more memory than
+    /// this (e.g. `4GiB`, `500MB`); default: half of physical memory.
+    #[arg(long, value_name = "BYTES", value_parser = crate::input::parse_bytes)]
+    pub max_memory: Option<u64>,
+}
+
+/// `neurc fmt`.
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// The model file.
+    pub file: PathBuf,
+    /// Exit with code 1 if the file is not in canonical form; print nothing else.
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+    /// Rewrite the file in place (atomically) instead of printing it.
+    #[arg(long, short)]
+    pub write: bool,
+}
+
+/// `neurc ir`.
+#[derive(Args, Debug)]
+pub struct IrArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Expand connectivity and include every projection's synapse table.
+    #[arg(long)]
+    pub expanded: bool,
+    /// Print the IR's readable text form instead of JSON.
+    #[arg(long, conflicts_with = "expanded")]
+    pub text: bool,
+    /// Worker threads for expansion (0: one per core). The result is the
+    /// same for any number.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Refuse expansion above this much memory (e.g. `4GiB`); default: half
+    /// of physical memory.
+    #[arg(long, value_name = "BYTES", value_parser = crate::input::parse_bytes)]
+    pub max_memory: Option<u64>,
+}
+
+fn parse_override(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE (e.g. --set scale=0.5)"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("`{name}` is not a constant name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}

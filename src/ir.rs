@@ -1,0 +1,90 @@
+//! `neurc ir`: the IR of a model as JSON (optionally with every synapse
+//! table) or as readable text.
+
+use crate::Outcome;
+use crate::args::IrArgs;
+use crate::input::compile;
+use crate::output::{human_bytes, print_diagnostics};
+use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
+use neurc_compiler::passes::expand::{ExpandError, ExpandOptions, default_memory_limit, expand};
+use neurc_ir::{Network, ProjId};
+
+/// Runs `neurc ir`.
+pub fn run(args: &IrArgs) -> Outcome {
+    let (compilation, network) = match compile(&args.model) {
+        Ok(ok) => ok,
+        Err(outcome) => return outcome,
+    };
+    if args.text {
+        print!("{}", neurc_ir::print::print(&network));
+        return Outcome::Ok;
+    }
+    let connectivity = if args.expanded {
+        let options = ExpandOptions { threads: args.threads, max_memory_bytes: memory_limit(args.max_memory) };
+        match expand(&network, &options) {
+            Ok(c) => Some(c),
+            Err(ExpandError::TooLarge { projection, estimated_bytes, limit_bytes, .. }) => {
+                return too_large(&network, &compilation.sources, projection, estimated_bytes, limit_bytes, args.model.json);
+            }
+            Err(error) => {
+                let d = expand_diagnostic(&network, &error);
+                print_diagnostics(&[d], &compilation.sources, args.model.json);
+                return Outcome::UserError;
+            }
+        }
+    } else {
+        None
+    };
+    let value = serde_json::json!({ "network": network, "connectivity": connectivity });
+    match serde_json::to_string(&value) {
+        Ok(text) => {
+            println!("{text}");
+            Outcome::Ok
+        }
+        Err(error) => {
+            eprintln!("error[neurc::internal]: cannot encode the IR as JSON: {error}");
+            Outcome::Internal
+        }
+    }
+}
+
+/// The memory limit for synapse tables: the user's, or half of physical memory.
+pub fn memory_limit(given: Option<u64>) -> u64 {
+    given.unwrap_or_else(default_memory_limit)
+}
+
+/// Reports a network too large for the memory limit (exit code 2).
+pub fn too_large(network: &Network, sources: &SourceMap, projection: ProjId, bytes: u64, limit: u64, json: bool) -> Outcome {
+    let name = network
+        .graph
+        .edge_weight(projection.index())
+        .and_then(|e| match e {
+            neurc_ir::Edge::Projection(p) => Some(p.name.clone()),
+            neurc_ir::Edge::Coupling(_) => None,
+        })
+        .unwrap_or_else(|| projection.to_string());
+    let mut d = Diagnostic::error(
+        "neurc::memory::too_large",
+        format!(
+            "the synapse tables need about {} ({bytes} bytes), more than the limit of {} ({limit} bytes)",
+            human_bytes(bytes),
+            human_bytes(limit)
+        ),
+    )
+    .help("shrink the network (fewer neurons or a lower connection probability, e.g. with --set), or raise --max-memory if the machine has the memory");
+    if let Some(span) = network.spans.edges.get(&projection) {
+        d = d.label(*span, format!("the largest projection, `{name}`"));
+    }
+    print_diagnostics(&[d], sources, json);
+    crate::Outcome::DoesNotFit
+}
+
+/// An expansion error pointing at its projection.
+fn expand_diagnostic(network: &Network, error: &ExpandError) -> Diagnostic {
+    let d = Diagnostic::error("neurc::expand::invalid", error.to_string())
+        .help("fix the projection's rule or sizes");
+    match network.spans.edges.get(&error.projection()) {
+        Some(span) => d.label(*span, "this projection"),
+        None => d,
+    }
+}
