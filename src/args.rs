@@ -23,13 +23,19 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse and check a model; print every error, or a summary of its size.
-    #[command(after_help = "Examples:\n  neurc check examples/cuba.snn\n  neurc check model.snn --json\n  neurc check examples/brunel.snn --set NE=20000 --max-memory 2GiB")]
+    #[command(
+        after_help = "Examples:\n  neurc check examples/cuba.snn\n  neurc check model.snn --json\n  neurc check examples/brunel.snn --set NE=20000 --max-memory 2GiB"
+    )]
     Check(CheckArgs),
     /// Print a model in canonical form (or check that it is).
-    #[command(after_help = "Examples:\n  neurc fmt model.snn            print the formatted model\n  neurc fmt model.snn --write    rewrite the file in place\n  neurc fmt model.snn --check    exit 1 if the file is not formatted")]
+    #[command(
+        after_help = "Examples:\n  neurc fmt model.snn            print the formatted model\n  neurc fmt model.snn --write    rewrite the file in place\n  neurc fmt model.snn --check    exit 1 if the file is not formatted"
+    )]
     Fmt(FmtArgs),
     /// Print the model's IR as JSON.
-    #[command(after_help = "Examples:\n  neurc ir examples/cuba.snn\n  neurc ir examples/cuba.snn --expanded > cuba.json\n  neurc ir examples/cuba.snn --text")]
+    #[command(
+        after_help = "Examples:\n  neurc ir examples/cuba.snn\n  neurc ir examples/cuba.snn --expanded > cuba.json\n  neurc ir examples/cuba.snn --text"
+    )]
     Ir(IrArgs),
 }
 

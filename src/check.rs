@@ -6,7 +6,7 @@ use crate::input::compile;
 use crate::ir::{memory_limit, too_large};
 use crate::output::human_bytes;
 use neurc_compiler::passes::expand::estimate;
-use neurc_ir::{Network, Node, units::Quantity, Dimension};
+use neurc_ir::{Dimension, Network, Node, units::Quantity};
 
 /// Runs `neurc check`.
 pub fn run(args: &CheckArgs) -> Outcome {
@@ -15,13 +15,24 @@ pub fn run(args: &CheckArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     let estimates = estimate(&network);
-    let synapses = estimates.iter().map(|e| e.expected_synapses).sum::<f64>().round() as u64;
+    let synapses = estimates
+        .iter()
+        .map(|e| e.expected_synapses)
+        .sum::<f64>()
+        .round() as u64;
     let bytes: u64 = estimates.iter().map(|e| e.held_bytes).sum();
     let limit = memory_limit(args.max_memory);
     if bytes > limit {
         let largest = estimates.iter().max_by_key(|e| e.held_bytes);
         if let Some(largest) = largest {
-            return too_large(&network, &compilation.sources, largest.projection, bytes, limit, args.model.json);
+            return too_large(
+                &network,
+                &compilation.sources,
+                largest.projection,
+                bytes,
+                limit,
+                args.model.json,
+            );
         }
     }
     if args.model.json {
@@ -40,7 +51,15 @@ pub fn run(args: &CheckArgs) -> Outcome {
         println!("{summary:#}");
         return Outcome::Ok;
     }
-    println!("{}", summary(&network, &args.model.file.display().to_string(), synapses, bytes));
+    println!(
+        "{}",
+        summary(
+            &network,
+            &args.model.file.display().to_string(),
+            synapses,
+            bytes
+        )
+    );
     Outcome::Ok
 }
 
@@ -57,20 +76,36 @@ fn summary(network: &Network, file: &str, synapses: u64, bytes: u64) -> String {
     for (_, node) in network.nodes() {
         if let Some(p) = node.population() {
             let model = network.model(p.model).map_or("?", |m| m.name.as_str());
-            let kind = if matches!(node, Node::Source(_)) { "source" } else { "population" };
+            let kind = if matches!(node, Node::Source(_)) {
+                "source"
+            } else {
+                "population"
+            };
             lines.push(row(kind, format!("{} = {model}[{}]", p.name, p.size)));
         }
     }
     lines.push(row("neurons", network.neuron_count().to_string()));
-    lines.push(row("projections", network.projections().count().to_string()));
+    lines.push(row(
+        "projections",
+        network.projections().count().to_string(),
+    ));
     lines.push(row("synapses", format!("{synapses} (estimated)")));
-    lines.push(row("memory", format!("{} for synapse tables (estimated)", human_bytes(bytes))));
+    lines.push(row(
+        "memory",
+        format!("{} for synapse tables (estimated)", human_bytes(bytes)),
+    ));
     lines.push(row(
         "simulate",
         format!(
             "dt {}, duration {} ({steps} steps), seed {}",
-            Quantity { value: sim.dt, dimension: Dimension::TIME },
-            Quantity { value: sim.duration, dimension: Dimension::TIME },
+            Quantity {
+                value: sim.dt,
+                dimension: Dimension::TIME
+            },
+            Quantity {
+                value: sim.duration,
+                dimension: Dimension::TIME
+            },
             sim.seed
         ),
     ));

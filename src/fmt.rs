@@ -25,7 +25,11 @@ pub fn run(args: &FmtArgs) -> Outcome {
         if formatted == text {
             return Outcome::Ok;
         }
-        eprintln!("{} is not in canonical form: run `neurc fmt --write {}`", args.file.display(), args.file.display());
+        eprintln!(
+            "{} is not in canonical form: run `neurc fmt --write {}`",
+            args.file.display(),
+            args.file.display()
+        );
         return Outcome::UserError;
     }
     if args.write {
@@ -35,7 +39,10 @@ pub fn run(args: &FmtArgs) -> Outcome {
         return match write_atomically(&args.file, formatted.as_bytes()) {
             Ok(()) => Outcome::Ok,
             Err(error) => {
-                eprintln!("error[neurc::io::write]: cannot write `{}`: {error}", args.file.display());
+                eprintln!(
+                    "error[neurc::io::write]: cannot write `{}`: {error}",
+                    args.file.display()
+                );
                 Outcome::UserError
             }
         };

@@ -29,8 +29,11 @@ pub fn compile(args: &ModelArgs) -> Result<(Compilation, Network), Outcome> {
 /// Reads a source file, reporting an unreadable one as a user error.
 pub fn read(path: &std::path::Path, json: bool) -> Result<String, Outcome> {
     std::fs::read_to_string(path).map_err(|error| {
-        let d = Diagnostic::error("neurc::io::read", format!("cannot read `{}`: {error}", path.display()))
-            .help("check the path; model files are UTF-8 text");
+        let d = Diagnostic::error(
+            "neurc::io::read",
+            format!("cannot read `{}`: {error}", path.display()),
+        )
+        .help("check the path; model files are UTF-8 text");
         print_diagnostics(&[d], &Default::default(), json);
         Outcome::UserError
     })
@@ -55,7 +58,11 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         "MiB" => 1024.0 * 1024.0,
         "GiB" => 1024.0 * 1024.0 * 1024.0,
         "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("unknown size unit `{other}`: use B, kB, MB, GB, KiB, MiB or GiB")),
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}`: use B, kB, MB, GB, KiB, MiB or GiB"
+            ));
+        }
     };
     let bytes = number * scale;
     if !(0.0..=u64::MAX as f64).contains(&bytes) {

@@ -20,11 +20,26 @@ pub fn run(args: &IrArgs) -> Outcome {
         return Outcome::Ok;
     }
     let connectivity = if args.expanded {
-        let options = ExpandOptions { threads: args.threads, max_memory_bytes: memory_limit(args.max_memory) };
+        let options = ExpandOptions {
+            threads: args.threads,
+            max_memory_bytes: memory_limit(args.max_memory),
+        };
         match expand(&network, &options) {
             Ok(c) => Some(c),
-            Err(ExpandError::TooLarge { projection, estimated_bytes, limit_bytes, .. }) => {
-                return too_large(&network, &compilation.sources, projection, estimated_bytes, limit_bytes, args.model.json);
+            Err(ExpandError::TooLarge {
+                projection,
+                estimated_bytes,
+                limit_bytes,
+                ..
+            }) => {
+                return too_large(
+                    &network,
+                    &compilation.sources,
+                    projection,
+                    estimated_bytes,
+                    limit_bytes,
+                    args.model.json,
+                );
             }
             Err(error) => {
                 let d = expand_diagnostic(&network, &error);
@@ -54,7 +69,14 @@ pub fn memory_limit(given: Option<u64>) -> u64 {
 }
 
 /// Reports a network too large for the memory limit (exit code 2).
-pub fn too_large(network: &Network, sources: &SourceMap, projection: ProjId, bytes: u64, limit: u64, json: bool) -> Outcome {
+pub fn too_large(
+    network: &Network,
+    sources: &SourceMap,
+    projection: ProjId,
+    bytes: u64,
+    limit: u64,
+    json: bool,
+) -> Outcome {
     let name = network
         .graph
         .edge_weight(projection.index())

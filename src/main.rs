@@ -35,7 +35,11 @@ fn main() -> ExitCode {
             let _ = error.print();
             // Help and version requests are not errors; a bad flag is the
             // user's, never "does not fit" (clap's own code for it is 2).
-            return ExitCode::from(if error.use_stderr() { Outcome::UserError as u8 } else { 0 });
+            return ExitCode::from(if error.use_stderr() {
+                Outcome::UserError as u8
+            } else {
+                0
+            });
         }
     };
     let outcome = std::panic::catch_unwind(|| match &cli.command {

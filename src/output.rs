@@ -16,7 +16,11 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, json: 
         }
         return;
     }
-    let style = if std::io::stderr().is_terminal() { Style::Colour } else { Style::Plain };
+    let style = if std::io::stderr().is_terminal() {
+        Style::Colour
+    } else {
+        Style::Plain
+    };
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{}", render_text(diagnostics, sources, style));
     let n = diagnostics.len();
@@ -27,8 +31,14 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, json: 
 /// over it, so a reader never sees half a file and a failure leaves the old
 /// one in place.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = std::fs::File::create(&temporary)
         .and_then(|mut f| f.write_all(contents).and_then(|()| f.sync_all()))
@@ -48,5 +58,9 @@ pub fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
 }

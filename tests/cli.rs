@@ -73,12 +73,19 @@ fn a_bad_file_exits_1_with_every_error_on_stderr() {
 
 #[test]
 fn json_diagnostics_give_file_line_and_column() {
-    let out = neurc(&["check", "tests/diagnostics/probability_out_of_range.snn", "--json"]);
+    let out = neurc(&[
+        "check",
+        "tests/diagnostics/probability_out_of_range.snn",
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let diagnostics = json(&out);
     let first = &diagnostics[0];
     assert_eq!(first["code"], "neurc::value::probability");
-    assert_eq!(first["labels"][0]["file"], "tests/diagnostics/probability_out_of_range.snn");
+    assert_eq!(
+        first["labels"][0]["file"],
+        "tests/diagnostics/probability_out_of_range.snn"
+    );
     assert_eq!(first["labels"][0]["line"], 2);
     assert_eq!(first["labels"][0]["column"], 32);
     assert!(first["help"].as_str().is_some_and(|h| !h.is_empty()));
@@ -86,20 +93,34 @@ fn json_diagnostics_give_file_line_and_column() {
 
 #[test]
 fn set_overrides_a_constant_with_a_checked_dimension() {
-    let out = neurc(&["check", "examples/brunel.snn", "--json", "--set", "order=500"]);
+    let out = neurc(&[
+        "check",
+        "examples/brunel.snn",
+        "--json",
+        "--set",
+        "order=500",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json(&out)["neurons"], 5000);
 
     let out = neurc(&["check", "examples/brunel.snn", "--set", "J=0.2"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("neurc::set::dimension"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("neurc::set::dimension"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = neurc(&["check", "examples/brunel.snn", "--set", "J=0.2 mV"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let out = neurc(&["check", "examples/brunel.snn", "--set", "jay=0.2 mV"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("neurc::set::unknown_const"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("neurc::set::unknown_const"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -108,11 +129,23 @@ fn a_network_over_the_memory_limit_exits_2_naming_the_projection() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let text = stderr(&out);
     assert!(text.contains("neurc::memory::too_large"), "{text}");
-    assert!(text.contains("exc -> exc") || text.contains("exc -> inh"), "{text}");
+    assert!(
+        text.contains("exc -> exc") || text.contains("exc -> inh"),
+        "{text}"
+    );
 
-    let out = neurc(&["ir", "examples/brunel.snn", "--expanded", "--max-memory", "10MB"]);
+    let out = neurc(&[
+        "ir",
+        "examples/brunel.snn",
+        "--expanded",
+        "--max-memory",
+        "10MB",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stdout(&out).is_empty(), "nothing is printed for a refused expansion");
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing is printed for a refused expansion"
+    );
 }
 
 #[test]
@@ -148,9 +181,14 @@ fn ir_expanded_holds_one_table_per_projection() {
     let out = neurc(&["ir", "examples/cuba.snn", "--expanded", "--threads", "2"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ir = json(&out);
-    let tables = ir["connectivity"]["tables"].as_object().expect("tables by projection");
+    let tables = ir["connectivity"]["tables"]
+        .as_object()
+        .expect("tables by projection");
     assert_eq!(tables.len(), 4);
-    let synapses: usize = tables.values().map(|t| t["targets"].as_array().map_or(0, Vec::len)).sum();
+    let synapses: usize = tables
+        .values()
+        .map(|t| t["targets"].as_array().map_or(0, Vec::len))
+        .sum();
     // Within 5 sigma of 320 000 (sigma = sqrt(n p (1 - p)) = 560).
     assert!((317_200..=322_800).contains(&synapses), "{synapses}");
 }
@@ -160,7 +198,10 @@ fn ir_is_the_same_for_any_thread_count() {
     let one = neurc(&["ir", "examples/cuba.snn", "--expanded", "--threads", "1"]);
     let two = neurc(&["ir", "examples/cuba.snn", "--expanded", "--threads", "2"]);
     assert_eq!(one.status.code(), Some(0));
-    assert!(one.stdout == two.stdout, "expansion depends on the thread count");
+    assert!(
+        one.stdout == two.stdout,
+        "expansion depends on the thread count"
+    );
 }
 
 #[test]

@@ -55,7 +55,11 @@ fn there_are_at_least_thirty_distinct_diagnostics() {
         .flat_map(|p| expectations(&std::fs::read_to_string(p).expect("readable case")))
         .map(|e| e.split(' ').next().unwrap_or_default().to_string())
         .collect();
-    assert!(codes.len() >= 30, "only {} distinct codes: {codes:?}", codes.len());
+    assert!(
+        codes.len() >= 30,
+        "only {} distinct codes: {codes:?}",
+        codes.len()
+    );
 }
 
 #[test]
@@ -67,7 +71,10 @@ fn every_case_reports_exactly_its_expected_errors_at_their_spans() {
         let (mut found, _) = compile_case(&path);
         found.sort();
         if expected.is_empty() || found != expected {
-            failures.push(format!("{}:\n  expected {expected:?}\n  found    {found:?}", path.display()));
+            failures.push(format!(
+                "{}:\n  expected {expected:?}\n  found    {found:?}",
+                path.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -77,7 +84,11 @@ fn every_case_reports_exactly_its_expected_errors_at_their_spans() {
 fn rendered_diagnostics_match_their_reviewed_snapshots() {
     for path in cases() {
         let (_, rendered) = compile_case(&path);
-        let name = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+        let name = path
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
         insta::with_settings!({
             snapshot_path => "diagnostics/snapshots",
             prepend_module_to_snapshot => false,

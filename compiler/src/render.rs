@@ -22,7 +22,9 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style
         Style::Plain => GraphicalTheme::unicode_nocolor(),
         Style::Colour => GraphicalTheme::unicode(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for (i, diagnostic) in diagnostics.iter().enumerate() {
         if i > 0 {
@@ -30,7 +32,10 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style
         }
         let report = Report::new(diagnostic, sources);
         if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&format!("error[{}]: {}\n", diagnostic.code, diagnostic.message));
+            out.push_str(&format!(
+                "error[{}]: {}\n",
+                diagnostic.code, diagnostic.message
+            ));
         }
     }
     out
@@ -83,7 +88,10 @@ pub fn to_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<JsonDiagn
                     let (line, column) = sources.line_col(l.span.file, l.span.start);
                     let (end_line, end_column) = sources.line_col(l.span.file, l.span.end);
                     JsonLabel {
-                        file: sources.get(l.span.file).map(|f| f.path.display().to_string()).unwrap_or_default(),
+                        file: sources
+                            .get(l.span.file)
+                            .map(|f| f.path.display().to_string())
+                            .unwrap_or_default(),
                         line,
                         column,
                         end_line,
@@ -123,7 +131,10 @@ impl Report {
                 });
             } else {
                 let (line, col) = sources.line_col(label.span.file, label.span.start);
-                let path = sources.get(label.span.file).map(|f| f.path.display().to_string()).unwrap_or_default();
+                let path = sources
+                    .get(label.span.file)
+                    .map(|f| f.path.display().to_string())
+                    .unwrap_or_default();
                 notes.push(format!("{}: {path}:{line}:{col}", label.message));
             }
         }
@@ -162,7 +173,9 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

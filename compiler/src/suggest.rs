@@ -42,7 +42,7 @@ mod tests {
     #[test]
     fn suggests_only_plausible_typos() {
         let names = ["tau_m", "tau_e", "v_th"];
-        assert_eq!(closest("tau_n", names), Some("tau_m"));
+        assert_eq!(closest("tau_mm", names), Some("tau_m"));
         assert_eq!(closest("mv", ["mV", "ms"]), Some("mV"));
         assert_eq!(closest("completely_else", names), None);
     }

@@ -22,7 +22,11 @@ fn network(text: &str) -> Network {
 }
 
 fn codes(text: &str) -> Vec<&'static str> {
-    compile_text(text).diagnostics.iter().map(|d| d.code).collect()
+    compile_text(text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
 }
 
 const CUBA: &str = include_str!("../../examples/cuba.snn");
@@ -36,9 +40,20 @@ fn cuba_lowers_to_si_values() {
     let tau_m = &model.params[0];
     assert_eq!(tau_m.name, "tau_m");
     assert_eq!(tau_m.dimension, Dimension::TIME);
-    assert_eq!(tau_m.default, ParamValue::Scalar(Distribution::Constant(0.02)));
-    assert_eq!(model.state[0].init, Distribution::Uniform { low: -0.06, high: -0.05 });
-    let Dynamics::Ode(odes) = &model.dynamics else { panic!("ODE model") };
+    assert_eq!(
+        tau_m.default,
+        ParamValue::Scalar(Distribution::Constant(0.02))
+    );
+    assert_eq!(
+        model.state[0].init,
+        Distribution::Uniform {
+            low: -0.06,
+            high: -0.05
+        }
+    );
+    let Dynamics::Ode(odes) = &model.dynamics else {
+        panic!("ODE model")
+    };
     assert_eq!(odes.len(), 3);
     let refractory = model.refractory.as_ref().expect("refractory");
     assert_eq!(refractory.period, Expr::Const(0.005));
@@ -81,7 +96,11 @@ fn every_prelude_model_lowers() {
         .map(|(_, n)| n.name().to_string())
         .collect();
     assert_eq!(sources, ["g", "h"]);
-    let loihi = net.models.iter().find(|m| m.name == "LoihiLif").expect("LoihiLif");
+    let loihi = net
+        .models
+        .iter()
+        .find(|m| m.name == "LoihiLif")
+        .expect("LoihiLif");
     assert!(matches!(loihi.dynamics, Dynamics::Update(_)));
     assert_eq!(loihi.inputs.len(), 1);
 }
@@ -89,7 +108,10 @@ fn every_prelude_model_lowers() {
 #[test]
 fn consts_compose_with_units() {
     let net = network(include_str!("../../examples/brunel.snn"));
-    let (_, drive) = net.nodes().find(|(_, n)| n.name() == "drive_exc").expect("drive");
+    let (_, drive) = net
+        .nodes()
+        .find(|(_, n)| n.name() == "drive_exc")
+        .expect("drive");
     let drive = drive.population().expect("neurons");
     // nu_thr = theta / (J CE tau) = 20 mV / (0.1 mV · 1000 · 20 ms) = 10 Hz;
     // the drive is eta · nu_thr · CE = 2 · 10 Hz · 1000 = 20 kHz.
@@ -97,7 +119,10 @@ fn consts_compose_with_units() {
         panic!("constant rate")
     };
     assert!((rate - 20_000.0).abs() < 1e-9, "{rate}");
-    let (_, _, _, inhibitory) = net.projections().find(|(_, _, _, p)| p.name == "inh -> exc").expect("inh -> exc");
+    let (_, _, _, inhibitory) = net
+        .projections()
+        .find(|(_, _, _, p)| p.name == "inh -> exc")
+        .expect("inh -> exc");
     assert!((inhibitory.weight.as_constant().expect("constant") + 0.5e-3).abs() < 1e-15);
     assert_eq!(inhibitory.rule, Rule::FixedIndegree { k: 250 });
     assert!(inhibitory.multapses && inhibitory.autapses);
@@ -113,9 +138,15 @@ fn overrides_replace_constants_after_checking_their_dimension() {
     let c = compile(Path::new("m.snn"), text, &options);
     let net = c.network.expect("compiles");
     assert_eq!(net.neuron_count(), 20);
-    let bad = Options { overrides: vec![("w".into(), "2 mV".into())], ..Options::default() };
+    let bad = Options {
+        overrides: vec![("w".into(), "2 mV".into())],
+        ..Options::default()
+    };
     let c = compile(Path::new("m.snn"), text, &bad);
-    assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["neurc::set::dimension"]);
+    assert_eq!(
+        c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        ["neurc::set::dimension"]
+    );
 }
 
 #[test]
@@ -128,13 +159,30 @@ fn imports_bring_models_from_the_model_folder() {
     )
     .expect("write");
     let root = dir.join("net.snn");
-    let c = compile(&root, "import \"lib/models.snn\"\npopulation p = Tiny[3]\n", &Options::default());
-    assert!(c.diagnostics.is_empty(), "{}", render_text(&c.diagnostics, &c.sources, Style::Plain));
+    let c = compile(
+        &root,
+        "import \"lib/models.snn\"\npopulation p = Tiny[3]\n",
+        &Options::default(),
+    );
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}",
+        render_text(&c.diagnostics, &c.sources, Style::Plain)
+    );
     let net = c.network.expect("network");
-    let Dynamics::Ode(odes) = &net.models[0].dynamics else { panic!("ODE") };
+    let Dynamics::Ode(odes) = &net.models[0].dynamics else {
+        panic!("ODE")
+    };
     // The imported const is inlined in SI: -v / 0.007.
     let minus_v = Expr::Unary(UnaryOp::Neg, Box::new(Expr::Var(Var::State(0))));
-    assert_eq!(odes[0].rhs, Expr::Binary(BinaryOp::Div, Box::new(minus_v), Box::new(Expr::Const(0.007))));
+    assert_eq!(
+        odes[0].rhs,
+        Expr::Binary(
+            BinaryOp::Div,
+            Box::new(minus_v),
+            Box::new(Expr::Const(0.007))
+        )
+    );
     // An imported file may not add populations.
     std::fs::write(dir.join("lib/pop.snn"), "population q = LifExp[3]\n").expect("write");
     let c = compile(&root, "import \"lib/pop.snn\"\n", &Options::default());
@@ -146,29 +194,43 @@ fn imports_bring_models_from_the_model_folder() {
 #[test]
 fn dimension_errors_are_found_everywhere() {
     // Threshold compared with a time.
-    assert_eq!(codes("neuron N {\n state { v = 0 mV }\n spike v > 1 ms\n}\npopulation p = N[1]\n"), ["neurc::unit::mismatch"]);
+    assert_eq!(
+        codes("neuron N {\n state { v = 0 mV }\n spike v > 1 ms\n}\npopulation p = N[1]\n"),
+        ["neurc::unit::mismatch"]
+    );
     // A reset assigning a current to a voltage.
     assert_eq!(
-        codes("neuron N {\n state { v = 0 mV }\n spike v > 1 mV\n reset { v = 1 pA }\n}\npopulation p = N[1]\n"),
+        codes(
+            "neuron N {\n state { v = 0 mV }\n spike v > 1 mV\n reset { v = 1 pA }\n}\npopulation p = N[1]\n"
+        ),
         ["neurc::unit::assignment"]
     );
     // The exponent of a dimensioned base must be a constant integer.
     assert_eq!(
-        codes("neuron N {\n parameters { k = 1.5 }\n state { v = 0 mV }\n equations { dv/dt = v^k / (1 mV) / (1 ms) }\n}\npopulation p = N[1]\n"),
+        codes(
+            "neuron N {\n parameters { k = 1.5 }\n state { v = 0 mV }\n equations { dv/dt = v^k / (1 mV) / (1 ms) }\n}\npopulation p = N[1]\n"
+        ),
         ["neurc::unit::exponent"]
     );
     // exp of a voltage.
     assert_eq!(
-        codes("neuron N {\n state { v = 0 mV }\n equations { dv/dt = exp(v) * 1 mV / (1 ms) }\n}\npopulation p = N[1]\n"),
+        codes(
+            "neuron N {\n state { v = 0 mV }\n equations { dv/dt = exp(v) * 1 mV / (1 ms) }\n}\npopulation p = N[1]\n"
+        ),
         ["neurc::unit::wrong_dimension"]
     );
     // Every error in a file is reported, not just the first.
-    assert_eq!(codes("population a = LifExp[0]\npopulation b = LifExp[2] { v = 3 ms }\n").len(), 2);
+    assert_eq!(
+        codes("population a = LifExp[0]\npopulation b = LifExp[2] { v = 3 ms }\n").len(),
+        2
+    );
 }
 
 #[test]
 fn weights_land_on_inputs_of_discrete_models() {
-    let net = network("population a = LoihiLif[4]\nconnect a -> a : one_to_one() { weight = 64 -> a_in }\n");
+    let net = network(
+        "population a = LoihiLif[4]\nconnect a -> a : one_to_one() { weight = 64 -> a_in }\n",
+    );
     let (_, _, _, p) = net.projections().next().expect("one projection");
     assert_eq!(p.target, SynapticTarget::Input(0));
 }

@@ -39,12 +39,12 @@ pub use connectivity::{Connectivity, PerSynapse, SynapseTable};
 pub use expr::{BinaryOp, Expr, Func, UnaryOp, Var};
 pub use ids::{ModelId, NodeId, ProjId};
 pub use model::{
-    Assignment, Distribution, Dynamics, InputDecl, Method, NeuronModel, Ode, ParamDecl,
-    ParamValue, Refractory, StateDecl,
+    Assignment, Distribution, Dynamics, InputDecl, Method, NeuronModel, Ode, ParamDecl, ParamValue,
+    Refractory, StateDecl,
 };
 pub use network::{
-    Coupling, Edge, Layout, Modulator, Network, NeuronRange, Node, Population, Probe,
-    ProbeTarget, Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget,
+    Coupling, Edge, Layout, Modulator, Network, NeuronRange, Node, Population, Probe, ProbeTarget,
+    Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget,
 };
 pub use print::{print, print_expr};
 pub use span::{FileId, Span};

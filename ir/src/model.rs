@@ -197,11 +197,17 @@ impl NeuronModel {
 
     /// Index of the state variable with this name.
     pub fn state_index(&self, name: &str) -> Option<u32> {
-        self.state.iter().position(|s| s.name == name).map(|i| i as u32)
+        self.state
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as u32)
     }
 
     /// Index of the input with this name.
     pub fn input_index(&self, name: &str) -> Option<u32> {
-        self.inputs.iter().position(|s| s.name == name).map(|i| i as u32)
+        self.inputs
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as u32)
     }
 }

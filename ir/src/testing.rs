@@ -5,8 +5,11 @@
 //! tables of [`arb_connectivity`] pass
 //! [`verify_connectivity`](crate::verify::verify_connectivity), so a
 //! property test can take a generated network as the precondition of a
-//! pass and check only the pass's postcondition. The generators cover every
-//! shape the IR allows:
+//! pass and check only the pass's postcondition. Networks are also drawn
+//! so that the expansion pass can expand them: degrees and totals within
+//! their candidates, delays never below zero, distance probabilities that
+//! are numbers at every distance. The generators cover every shape the IR
+//! allows:
 //!
 //! - models with ODE dynamics (every integration method), `update`
 //!   dynamics reading inputs, Poisson and spike-time sources, with or

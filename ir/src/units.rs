@@ -248,7 +248,11 @@ impl fmt::Display for Quantity {
         // Times print in ms down to 0.1 ms, as step sizes and delays are
         // written; everything else in the largest unit that keeps the
         // number at least 1.
-        let smallest_shown = if self.dimension == Dimension::TIME { 0.1 } else { 0.999_999 };
+        let smallest_shown = if self.dimension == Dimension::TIME {
+            0.1
+        } else {
+            0.999_999
+        };
         let best = candidates
             .filter(|u| magnitude == 0.0 && u.scale == 1.0 || magnitude >= u.scale * smallest_shown)
             .max_by(|a, b| a.scale.total_cmp(&b.scale))
@@ -279,10 +283,22 @@ mod tests {
     #[test]
     fn derived_dimensions_agree_with_their_definitions() {
         // Ohm's law and the membrane time constant: V = A·ohm, s = ohm·F.
-        assert_eq!(Dimension::CURRENT * Dimension::RESISTANCE, Dimension::VOLTAGE);
-        assert_eq!(Dimension::RESISTANCE * Dimension::CAPACITANCE, Dimension::TIME);
-        assert_eq!(Dimension::CONDUCTANCE * Dimension::VOLTAGE, Dimension::CURRENT);
-        assert_eq!(Dimension::DIMENSIONLESS / Dimension::TIME, Dimension::FREQUENCY);
+        assert_eq!(
+            Dimension::CURRENT * Dimension::RESISTANCE,
+            Dimension::VOLTAGE
+        );
+        assert_eq!(
+            Dimension::RESISTANCE * Dimension::CAPACITANCE,
+            Dimension::TIME
+        );
+        assert_eq!(
+            Dimension::CONDUCTANCE * Dimension::VOLTAGE,
+            Dimension::CURRENT
+        );
+        assert_eq!(
+            Dimension::DIMENSIONLESS / Dimension::TIME,
+            Dimension::FREQUENCY
+        );
     }
 
     #[test]
@@ -290,20 +306,38 @@ mod tests {
         assert_eq!(Dimension::VOLTAGE.symbol(), "V");
         assert_eq!((Dimension::VOLTAGE / Dimension::TIME).symbol(), "V/s");
         assert_eq!(Dimension::new(0, 1, 0, 0).symbol(), "kg");
-        assert_eq!(Dimension::VOLTAGE.powi(2).and_then(Dimension::sqrt), Some(Dimension::VOLTAGE));
+        assert_eq!(
+            Dimension::VOLTAGE.powi(2).and_then(Dimension::sqrt),
+            Some(Dimension::VOLTAGE)
+        );
     }
 
     #[test]
     fn quantities_print_in_readable_units() {
-        let v = Quantity { value: -0.06, dimension: Dimension::VOLTAGE };
+        let v = Quantity {
+            value: -0.06,
+            dimension: Dimension::VOLTAGE,
+        };
         assert_eq!(v.to_string(), "-60 mV");
-        let t = Quantity { value: 1.5e-3, dimension: Dimension::TIME };
+        let t = Quantity {
+            value: 1.5e-3,
+            dimension: Dimension::TIME,
+        };
         assert_eq!(t.to_string(), "1.5 ms");
-        let dt = Quantity { value: 1e-4, dimension: Dimension::TIME };
+        let dt = Quantity {
+            value: 1e-4,
+            dimension: Dimension::TIME,
+        };
         assert_eq!(dt.to_string(), "0.1 ms");
-        let c = Quantity { value: 250e-12, dimension: Dimension::CAPACITANCE };
+        let c = Quantity {
+            value: 250e-12,
+            dimension: Dimension::CAPACITANCE,
+        };
         assert_eq!(c.to_string(), "250 pF");
-        let g = Quantity { value: 0.0, dimension: Dimension::CONDUCTANCE };
+        let g = Quantity {
+            value: 0.0,
+            dimension: Dimension::CONDUCTANCE,
+        };
         assert_eq!(g.to_string(), "0 S");
     }
 }

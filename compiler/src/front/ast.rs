@@ -6,8 +6,8 @@
 //! compare equal, which is what "formatting then parsing gives back the same
 //! tree" means.
 
-pub use neurc_ir::{BinaryOp, UnaryOp};
 use neurc_ir::Span;
+pub use neurc_ir::{BinaryOp, UnaryOp};
 
 /// Where a node was written. Compares equal to every other location.
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,6 +60,9 @@ pub struct Item {
 }
 
 /// The kinds of top-level item.
+// A file holds tens of items, so boxing the larger variants would save
+// nothing worth an indirection on every access.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq, Debug)]
 pub enum ItemKind {
     /// `const NAME = expr`

@@ -7,6 +7,7 @@
 //! reported in one run. Comments are returned beside the tokens, not in them;
 //! the parser attaches them to the syntax tree once the tree is built.
 
+use super::parse::vocabulary::unit_suggestion;
 use crate::diagnostic::Diagnostic;
 use neurc_ir::units::lookup_unit;
 use neurc_ir::{FileId, Span};
@@ -228,17 +229,13 @@ impl<'s> Lexer<'s> {
     /// Emits a token covering the text up to `after` and moves past it.
     fn push(&mut self, kind: TokenKind, after: &'s str) {
         let span = self.span_to(after);
-        self.push_span(kind, span);
-        self.rest = after;
-    }
-
-    fn push_span(&mut self, kind: TokenKind, span: Span) {
         self.out.tokens.push(Token {
             kind,
             span,
             line_start: self.line_start,
         });
         self.line_start = false;
+        self.rest = after;
     }
 
     fn error(&mut self, diagnostic: Diagnostic) {
@@ -302,18 +299,29 @@ impl<'s> Lexer<'s> {
     }
 
     /// A number followed directly by letters that are not a unit symbol
-    /// (`5mv`, `12abc`): the letters are dropped so parsing can go on.
+    /// (`5mv`, `12abc`): an unknown unit when the letters are close to a
+    /// unit symbol, else a bad literal. The letters are dropped so that
+    /// parsing can go on.
     fn unknown_attached_unit(&mut self, literal: &str, letters: &str, after: &'s str) {
-        let start = self.offset(self.rest) - literal.len();
-        let span = Span::new(self.file, start, self.offset(after));
-        let letters_span = Span::new(self.file, self.offset(self.rest), self.offset(after));
-        let diagnostic = match super::parse::vocabulary::unit_suggestion(letters) {
-            Some(help) => Diagnostic::error("neurc::parse::unknown_unit", format!("unknown unit `{letters}`"))
-                .label(letters_span, "not a unit symbol")
-                .help(help),
-            None => Diagnostic::error("neurc::parse::bad_number", format!("invalid number literal `{literal}{letters}`"))
-                .label(span, "a number directly followed by letters that are not a unit")
-                .help("put a space or an operator between a number and a name, or write a known unit such as `ms` or `mV`"),
+        let letters_start = self.offset(self.rest);
+        let letters_span = Span::new(self.file, letters_start, self.offset(after));
+        let diagnostic = if let Some(help) = unit_suggestion(letters) {
+            Diagnostic::error(
+                "neurc::parse::unknown_unit",
+                format!("unknown unit `{letters}`"),
+            )
+            .label(letters_span, "not a unit symbol")
+            .help(help)
+        } else {
+            let literal_span = Span::new(
+                self.file,
+                letters_start - literal.len(),
+                letters_span.end as usize,
+            );
+            let message = format!("invalid number literal `{literal}{letters}`");
+            Diagnostic::error("neurc::parse::bad_number", message)
+                .label(literal_span, "a number directly followed by letters that are not a unit")
+                .help("put a space or an operator between a number and a name, or write a unit such as `ms`")
         };
         self.error(diagnostic);
         self.rest = after;

@@ -3,11 +3,16 @@
 
 use super::expr::{Binding, ModelScope, Ty, lower_expr};
 use super::network::{NetworkBuilder, boolean, unknown_setting, whole_number};
-use super::value::{Eval, Value, describe_dimension, eval, eval_distribution, eval_number, expect_dimension};
+use super::value::{
+    Eval, Value, describe_dimension, eval, eval_distribution, eval_number, expect_dimension,
+};
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::{Arg, CallSpec, ConnectDecl, ConnectSetting, Expr, Ident};
 use crate::suggest::closest;
-use neurc_ir::{Dimension, Distribution, Edge, NeuronRange, NodeId, ProjId, Projection, Rule, Span, SynapticTarget, Var};
+use neurc_ir::{
+    Dimension, Distribution, Edge, NeuronRange, NodeId, ProjId, Projection, Rule, Span,
+    SynapticTarget, Var,
+};
 use std::path::Path;
 
 /// The rules a `connect` can name, with their arguments.
@@ -49,7 +54,11 @@ pub fn lower_connect(b: &mut NetworkBuilder<'_>, decl: &ConnectDecl, span: Span)
             let Some(target) = synaptic_target(b, &settings, post.0, post_ref.loc.0) else {
                 continue;
             };
-            let name = format!("{} -> {}", describe_ref(b, pre.0, pre.1), describe_ref(b, post.0, post.1));
+            let name = format!(
+                "{} -> {}",
+                describe_ref(b, pre.0, pre.1),
+                describe_ref(b, post.0, post.1)
+            );
             if !rule_fits(b, &rule, &settings, pre, post, (&name, decl.rule.loc.0)) {
                 continue;
             }
@@ -60,12 +69,22 @@ pub fn lower_connect(b: &mut NetworkBuilder<'_>, decl: &ConnectDecl, span: Span)
                 rule: rule.clone(),
                 weight: settings.weight.0.clone(),
                 target,
-                delay: settings.delay.clone().unwrap_or(Distribution::Constant(b.network.simulation.dt)),
+                delay: settings
+                    .delay
+                    .clone()
+                    .unwrap_or(Distribution::Constant(b.network.simulation.dt)),
                 autapses: settings.autapses,
                 multapses: settings.multapses,
             };
-            let edge = b.network.graph.add_edge(pre.0.index(), post.0.index(), Edge::Projection(projection));
-            b.network.spans.edges.insert(ProjId::from(edge), pre_ref.loc.0.to(post_ref.loc.0).to(span));
+            let edge = b.network.graph.add_edge(
+                pre.0.index(),
+                post.0.index(),
+                Edge::Projection(projection),
+            );
+            b.network.spans.edges.insert(
+                ProjId::from(edge),
+                pre_ref.loc.0.to(post_ref.loc.0).to(span),
+            );
         }
     }
 }
@@ -91,7 +110,11 @@ fn describe_ref(b: &NetworkBuilder<'_>, node: NodeId, range: NeuronRange) -> Str
     }
 }
 
-fn settings<'d>(b: &mut NetworkBuilder<'_>, decl: &'d ConnectDecl, span: Span) -> Option<Settings<'d>> {
+fn settings<'d>(
+    b: &mut NetworkBuilder<'_>,
+    decl: &'d ConnectDecl,
+    span: Span,
+) -> Option<Settings<'d>> {
     let mut weight = None;
     let (mut delay, mut autapses, mut multapses) = (None, true, true);
     let mut ok = true;
@@ -117,7 +140,7 @@ fn settings<'d>(b: &mut NetworkBuilder<'_>, decl: &'d ConnectDecl, span: Span) -
                     None => ok = false,
                 },
                 "plasticity" => {
-                    b.unsupported("plasticity", span, entry.name.loc.0);
+                    b.unsupported("plasticity", entry.name.loc.0);
                     ok = false;
                 }
                 other => {
@@ -135,42 +158,70 @@ fn settings<'d>(b: &mut NetworkBuilder<'_>, decl: &'d ConnectDecl, span: Span) -
     let Some(weight) = weight else {
         if ok {
             b.diagnostics.push(
-                Diagnostic::error("neurc::connect::missing_weight", "this projection has no weight")
-                    .label(decl.rule.loc.0, "synapses need a weight and a target variable")
-                    .label(span, "in this `connect`")
-                    .help("add `{ weight = 1 mV -> v }`: the weight and the variable it lands on"),
+                Diagnostic::error(
+                    "neurc::connect::missing_weight",
+                    "this projection has no weight",
+                )
+                .label(
+                    decl.rule.loc.0,
+                    "synapses need a weight and a target variable",
+                )
+                .label(span, "in this `connect`")
+                .help("add `{ weight = 1 mV -> v }`: the weight and the variable it lands on"),
             );
         }
         return None;
     };
-    ok.then_some(Settings { weight, delay, autapses, multapses })
+    ok.then_some(Settings {
+        weight,
+        delay,
+        autapses,
+        multapses,
+    })
 }
 
 /// A delay: a time that cannot be negative.
-fn delay_value(entry: &crate::front::ast::Assign, consts: &dyn super::value::Scope) -> Eval<Distribution> {
+fn delay_value(
+    entry: &crate::front::ast::Assign,
+    consts: &dyn super::value::Scope,
+) -> Eval<Distribution> {
     let (d, dim) = eval_distribution(&entry.value, consts, "a delay")?;
     expect_dimension(dim, Dimension::TIME, entry.value.loc.0, "a delay")?;
     if lowest_value(&d).is_some_and(|low| low < 0.0) {
-        return Err(Diagnostic::error("neurc::value::negative_delay", "a delay cannot be negative")
-            .label(entry.value.loc.0, "negative")
-            .help("delays are at least one step; give a non-negative time")
-            .into());
+        return Err(Diagnostic::error(
+            "neurc::value::negative_delay",
+            "a delay cannot be negative",
+        )
+        .label(entry.value.loc.0, "negative")
+        .help("delays are at least one step; give a non-negative time")
+        .into());
     }
     Ok(d)
 }
 
 /// Where the weight lands in the post population's model, checking its
 /// dimension against the weight's.
-fn synaptic_target(b: &mut NetworkBuilder<'_>, s: &Settings<'_>, post: NodeId, post_span: Span) -> Option<SynapticTarget> {
+fn synaptic_target(
+    b: &mut NetworkBuilder<'_>,
+    s: &Settings<'_>,
+    post: NodeId,
+    post_span: Span,
+) -> Option<SynapticTarget> {
     let (_, weight_dim, ident, weight_span) = &s.weight;
     let node = b.network.node(post)?;
-    let Some(pop) = node.population() else { return None };
+    let pop = node.population()?;
     let model = b.network.model(pop.model)?;
     if model.is_source() {
         b.diagnostics.push(
-            Diagnostic::error("neurc::connect::into_source", format!("`{}` is a source (model `{}`) and cannot receive synapses", pop.name, model.name))
-                .label(post_span, "a source has no state to land on")
-                .help("sources only emit spikes: connect them to populations of neurons"),
+            Diagnostic::error(
+                "neurc::connect::into_source",
+                format!(
+                    "`{}` is a source (model `{}`) and cannot receive synapses",
+                    pop.name, model.name
+                ),
+            )
+            .label(post_span, "a source has no state to land on")
+            .help("sources only emit spikes: connect them to populations of neurons"),
         );
         return None;
     }
@@ -183,13 +234,17 @@ fn synaptic_target(b: &mut NetworkBuilder<'_>, s: &Settings<'_>, post: NodeId, p
         names.extend(model.inputs.iter().map(|v| v.name.as_str()));
         let d = Diagnostic::error(
             "neurc::connect::unknown_target",
-            format!("the model `{}` of `{}` has no state variable or input `{}`", model.name, pop.name, ident.name),
+            format!(
+                "the model `{}` of `{}` has no state variable or input `{}`",
+                model.name, pop.name, ident.name
+            ),
         )
         .label(ident.loc.0, "the weight lands here");
-        b.diagnostics.push(match closest(&ident.name, names.iter().copied()) {
-            Some(near) => d.help(format!("did you mean `{near}`?")),
-            None => d.help(format!("a weight can land on: {}", names.join(", "))),
-        });
+        b.diagnostics
+            .push(match closest(&ident.name, names.iter().copied()) {
+                Some(near) => d.help(format!("did you mean `{near}`?")),
+                None => d.help(format!("a weight can land on: {}", names.join(", "))),
+            });
         return None;
     };
     if dim != *weight_dim {
@@ -204,8 +259,14 @@ fn synaptic_target(b: &mut NetworkBuilder<'_>, s: &Settings<'_>, post: NodeId, p
                     describe_dimension(dim)
                 ),
             )
-            .label(*weight_span, format!("this is {}", describe_dimension(*weight_dim)))
-            .label(ident.loc.0, format!("`{}` is {}", ident.name, describe_dimension(dim)))
+            .label(
+                *weight_span,
+                format!("this is {}", describe_dimension(*weight_dim)),
+            )
+            .label(
+                ident.loc.0,
+                format!("`{}` is {}", ident.name, describe_dimension(dim)),
+            )
             .help("a weight is added to the variable it lands on, so both need the same unit"),
         );
         return None;
@@ -214,10 +275,21 @@ fn synaptic_target(b: &mut NetworkBuilder<'_>, s: &Settings<'_>, post: NodeId, p
 }
 
 /// Binds a rule's arguments by position or name.
-fn rule_args<'a>(b: &mut NetworkBuilder<'_>, spec: &'a CallSpec, params: &[&str]) -> Option<Vec<&'a Expr>> {
+fn rule_args<'a>(
+    b: &mut NetworkBuilder<'_>,
+    spec: &'a CallSpec,
+    params: &[&str],
+) -> Option<Vec<&'a Expr>> {
     let name = &spec.name.name;
     let mut bound: Vec<Option<&Expr>> = vec![None; params.len()];
-    for (i, Arg { name: arg_name, value }) in spec.args.iter().enumerate() {
+    for (
+        i,
+        Arg {
+            name: arg_name,
+            value,
+        },
+    ) in spec.args.iter().enumerate()
+    {
         let slot = match arg_name {
             Some(n) => params.iter().position(|p| *p == n.name),
             None => (i < params.len()).then_some(i),
@@ -226,9 +298,19 @@ fn rule_args<'a>(b: &mut NetworkBuilder<'_>, spec: &'a CallSpec, params: &[&str]
             Some(slot) if bound[slot].is_none() => bound[slot] = Some(value),
             _ => {
                 b.diagnostics.push(
-                    Diagnostic::error("neurc::connect::rule_argument", format!("`{name}` takes ({})", params.join(", ")))
-                        .label(value.loc.0, "unexpected argument")
-                        .help(format!("write it as `{name}({})`", params.iter().map(|p| format!("{p} = ...")).collect::<Vec<_>>().join(", "))),
+                    Diagnostic::error(
+                        "neurc::connect::rule_argument",
+                        format!("`{name}` takes ({})", params.join(", ")),
+                    )
+                    .label(value.loc.0, "unexpected argument")
+                    .help(format!(
+                        "write it as `{name}({})`",
+                        params
+                            .iter()
+                            .map(|p| format!("{p} = ..."))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
                 return None;
             }
@@ -240,9 +322,12 @@ fn rule_args<'a>(b: &mut NetworkBuilder<'_>, spec: &'a CallSpec, params: &[&str]
             Some(e) => args.push(e),
             None => {
                 b.diagnostics.push(
-                    Diagnostic::error("neurc::connect::rule_argument", format!("`{name}` needs its argument `{p}`"))
-                        .label(spec.loc.0, format!("`{p}` is missing"))
-                        .help(format!("write it as `{name}({p} = ...)`")),
+                    Diagnostic::error(
+                        "neurc::connect::rule_argument",
+                        format!("`{name}` needs its argument `{p}`"),
+                    )
+                    .label(spec.loc.0, format!("`{p}` is missing"))
+                    .help(format!("write it as `{name}({p} = ...)`")),
                 );
                 return None;
             }
@@ -256,12 +341,18 @@ fn rule_args<'a>(b: &mut NetworkBuilder<'_>, spec: &'a CallSpec, params: &[&str]
 fn rule(b: &mut NetworkBuilder<'_>, spec: &CallSpec) -> Option<Rule> {
     let name = spec.name.name.as_str();
     let Some((_, params)) = RULES.iter().find(|(r, _)| *r == name) else {
-        let d = Diagnostic::error("neurc::connect::unknown_rule", format!("unknown connectivity rule `{name}`"))
-            .label(spec.name.loc.0, "not a rule");
+        let d = Diagnostic::error(
+            "neurc::connect::unknown_rule",
+            format!("unknown connectivity rule `{name}`"),
+        )
+        .label(spec.name.loc.0, "not a rule");
         let names = RULES.iter().map(|(r, _)| *r);
         b.diagnostics.push(match closest(name, names) {
             Some(near) => d.help(format!("did you mean `{near}`?")),
-            None => d.help(format!("the rules are: {}", RULES.iter().map(|(r, _)| *r).collect::<Vec<_>>().join(", "))),
+            None => d.help(format!(
+                "the rules are: {}",
+                RULES.iter().map(|(r, _)| *r).collect::<Vec<_>>().join(", ")
+            )),
         });
         return None;
     };
@@ -277,11 +368,21 @@ fn rule(b: &mut NetworkBuilder<'_>, spec: &CallSpec) -> Option<Rule> {
     Some(match name {
         "all_to_all" => Rule::AllToAll,
         "one_to_one" => Rule::OneToOne,
-        "bernoulli" => Rule::Bernoulli { p: probability(b, args[0])? },
-        "fixed_indegree" => Rule::FixedIndegree { k: count(b, args[0], "the in-degree `k`", degree)? as u32 },
-        "fixed_outdegree" => Rule::FixedOutdegree { k: count(b, args[0], "the out-degree `k`", degree)? as u32 },
-        "fixed_total" => Rule::FixedTotal { n: count(b, args[0], "the synapse count `n`", 2f64.powi(53))? as u64 },
-        "distance" => Rule::Distance { probability: distance_probability(b, args[0])? },
+        "bernoulli" => Rule::Bernoulli {
+            p: probability(b, args[0])?,
+        },
+        "fixed_indegree" => Rule::FixedIndegree {
+            k: count(b, args[0], "the in-degree `k`", degree)? as u32,
+        },
+        "fixed_outdegree" => Rule::FixedOutdegree {
+            k: count(b, args[0], "the out-degree `k`", degree)? as u32,
+        },
+        "fixed_total" => Rule::FixedTotal {
+            n: count(b, args[0], "the synapse count `n`", 2f64.powi(53))? as u64,
+        },
+        "distance" => Rule::Distance {
+            probability: distance_probability(b, args[0])?,
+        },
         "dense" => dense(b, args[0])?,
         _ => super::from_file::read(b, args[0])?,
     })
@@ -345,7 +446,11 @@ fn rule_fits(
     match problem {
         None => true,
         Some((code, message, help)) => {
-            b.diagnostics.push(Diagnostic::error(code, message).label(rule_span, "for this rule").help(help));
+            b.diagnostics.push(
+                Diagnostic::error(code, message)
+                    .label(rule_span, "for this rule")
+                    .help(help),
+            );
             false
         }
     }
@@ -353,12 +458,23 @@ fn rule_fits(
 
 fn probability(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<f64> {
     let q = b.ok(eval_number(e, b.consts, "a probability"))?;
-    b.ok(expect_dimension(q.dimension, Dimension::DIMENSIONLESS, e.loc.0, "a probability"))?;
+    b.ok(expect_dimension(
+        q.dimension,
+        Dimension::DIMENSIONLESS,
+        e.loc.0,
+        "a probability",
+    ))?;
     if !(0.0..=1.0).contains(&q.value) {
         b.diagnostics.push(
-            Diagnostic::error("neurc::value::probability", format!("a probability must be between 0 and 1, but this is {}", q.value))
-                .label(e.loc.0, "outside [0, 1]")
-                .help("write the probability as a fraction, e.g. `p = 0.02` for 2 %"),
+            Diagnostic::error(
+                "neurc::value::probability",
+                format!(
+                    "a probability must be between 0 and 1, but this is {}",
+                    q.value
+                ),
+            )
+            .label(e.loc.0, "outside [0, 1]")
+            .help("write the probability as a fraction, e.g. `p = 0.02` for 2 %"),
         );
         return None;
     }
@@ -368,15 +484,25 @@ fn probability(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<f64> {
 /// The probability expression of a distance rule, reading `d`.
 fn distance_probability(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<neurc_ir::Expr> {
     let scope = ModelScope {
-        bindings: vec![("d".into(), Binding { var: Var::Distance, dimension: Dimension::LENGTH, is_schedule: false })],
+        bindings: vec![(
+            "d".into(),
+            Binding {
+                var: Var::Distance,
+                dimension: Dimension::LENGTH,
+                is_schedule: false,
+            },
+        )],
         consts: b.consts,
     };
     let (lowered, ty) = b.ok(lower_expr(e, &scope))?;
     if ty != Ty::Number(Dimension::DIMENSIONLESS) {
         b.diagnostics.push(
-            Diagnostic::error("neurc::unit::probability", "a connection probability must be a dimensionless number")
-                .label(e.loc.0, "not dimensionless")
-                .help("e.g. `distance(p = 0.5 * exp(-d / 100 um))`"),
+            Diagnostic::error(
+                "neurc::unit::probability",
+                "a connection probability must be a dimensionless number",
+            )
+            .label(e.loc.0, "not dimensionless")
+            .help("e.g. `distance(p = 0.5 * exp(-d / 100 um))`"),
         );
         return None;
     }
@@ -409,15 +535,24 @@ fn dense_entries(value: &Value, at: Span) -> Eval<Rule> {
             return Err(shape_error(format!("row {i} is not a list")).into());
         };
         if items.len() != cols {
-            return Err(shape_error(format!("row {i} has {} entries and row 0 has {cols}", items.len())).into());
+            return Err(shape_error(format!(
+                "row {i} has {} entries and row 0 has {cols}",
+                items.len()
+            ))
+            .into());
         }
         for item in items {
             match item {
-                Value::Number(q) if q.dimension.is_dimensionless() && q.value.is_finite() => entries.push(q.value),
+                Value::Number(q) if q.dimension.is_dimensionless() && q.value.is_finite() => {
+                    entries.push(q.value)
+                }
                 other => {
                     return Err(Diagnostic::error(
                         "neurc::connect::dense_entry",
-                        format!("dense entries are dimensionless multipliers of the weight, not {}", other.describe()),
+                        format!(
+                            "dense entries are dimensionless multipliers of the weight, not {}",
+                            other.describe()
+                        ),
                     )
                     .label(at, "in this matrix")
                     .help("write plain numbers and give the unit once in `weight = 1 mV -> v`")
@@ -426,7 +561,10 @@ fn dense_entries(value: &Value, at: Span) -> Eval<Rule> {
             }
         }
     }
-    Ok(Rule::Dense { cols: cols as u32, entries })
+    Ok(Rule::Dense {
+        cols: cols as u32,
+        entries,
+    })
 }
 
 /// The directory of the file a span is in, for relative data paths.

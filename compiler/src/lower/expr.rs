@@ -53,7 +53,10 @@ pub struct ModelScope<'s> {
 
 impl ModelScope<'_> {
     fn lookup(&self, name: &str) -> Option<Binding> {
-        self.bindings.iter().find(|(n, _)| n == name).map(|(_, b)| *b)
+        self.bindings
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| *b)
     }
 
     fn names(&self) -> Vec<String> {
@@ -125,7 +128,10 @@ fn lower_name(name: &str, span: neurc_ir::Span, scope: &ModelScope<'_>) -> Eval<
         Some(Ok(Value::Bool(b))) => Ok((Expr::Const(f64::from(u8::from(b))), Ty::Condition)),
         Some(Ok(other)) => Err(Diagnostic::error(
             "neurc::type::not_numeric",
-            format!("the constant `{name}` is {}, which a model expression cannot use", other.describe()),
+            format!(
+                "the constant `{name}` is {}, which a model expression cannot use",
+                other.describe()
+            ),
         )
         .label(span, "used here")
         .into()),
@@ -134,7 +140,12 @@ fn lower_name(name: &str, span: neurc_ir::Span, scope: &ModelScope<'_>) -> Eval<
     }
 }
 
-fn lower_binary(op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, scope: &ModelScope<'_>) -> Eval<(Expr, Ty)> {
+fn lower_binary(
+    op: BinaryOp,
+    lhs: &ast::Expr,
+    rhs: &ast::Expr,
+    scope: &ModelScope<'_>,
+) -> Eval<(Expr, Ty)> {
     let (a, a_ty) = lower_expr(lhs, scope)?;
     let (b, b_ty) = lower_expr(rhs, scope)?;
     let logical = matches!(op, BinaryOp::And | BinaryOp::Or);
@@ -143,7 +154,10 @@ fn lower_binary(op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, scope: &ModelSco
         (Ty::Number(x), Ty::Number(y)) if !logical => {
             let exponent = b.eval(&|_| f64::NAN).filter(|e| !e.is_nan());
             let dimension = combine_dimensions(op, (x, lhs.loc.0), (y, rhs.loc.0), exponent)?;
-            if matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow) {
+            if matches!(
+                op,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow
+            ) {
                 Ty::Number(dimension)
             } else {
                 Ty::Condition
@@ -172,10 +186,18 @@ fn lower_binary(op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, scope: &ModelSco
     Ok((Expr::Binary(op, Box::new(a), Box::new(b)), ty))
 }
 
-fn lower_call(func: &ast::Ident, args: &[ast::Arg], span: neurc_ir::Span, scope: &ModelScope<'_>) -> Eval<(Expr, Ty)> {
+fn lower_call(
+    func: &ast::Ident,
+    args: &[ast::Arg],
+    span: neurc_ir::Span,
+    scope: &ModelScope<'_>,
+) -> Eval<(Expr, Ty)> {
     let Some(f) = Func::from_name(&func.name) else {
-        let d = Diagnostic::error("neurc::name::unknown_function", format!("unknown function `{}`", func.name))
-            .label(func.loc.0, "not a built-in function");
+        let d = Diagnostic::error(
+            "neurc::name::unknown_function",
+            format!("unknown function `{}`", func.name),
+        )
+        .label(func.loc.0, "not a built-in function");
         let names = Func::ALL.map(Func::name);
         return Err(if matches!(func.name.as_str(), "uniform" | "normal" | "lognormal") {
             d.help("distributions draw initial values and weights; inside equations use `rand()` or `randn()`")
@@ -197,7 +219,12 @@ fn lower_call(func: &ast::Ident, args: &[ast::Arg], span: neurc_ir::Span, scope:
     if args.len() != f.arity() {
         return Err(Diagnostic::error(
             "neurc::call::arity",
-            format!("`{}` takes {} argument(s), but {} were given", f.name(), f.arity(), args.len()),
+            format!(
+                "`{}` takes {} argument(s), but {} were given",
+                f.name(),
+                f.arity(),
+                args.len()
+            ),
         )
         .label(span, "wrong number of arguments")
         .into());
@@ -215,7 +242,11 @@ fn lower_call(func: &ast::Ident, args: &[ast::Arg], span: neurc_ir::Span, scope:
             Ty::Number(d) => Ok(*d),
             Ty::Condition => Err(Diagnostic::error(
                 "neurc::type::operand",
-                format!("argument {} of `{}` must be a number, not a condition", i + 1, f.name()),
+                format!(
+                    "argument {} of `{}` must be a number, not a condition",
+                    i + 1,
+                    f.name()
+                ),
             )
             .label(*at, "a condition")
             .into()),
@@ -224,34 +255,58 @@ fn lower_call(func: &ast::Ident, args: &[ast::Arg], span: neurc_ir::Span, scope:
     let ty = match f {
         Func::Rand | Func::Randn => Ty::Number(Dimension::DIMENSIONLESS),
         Func::Exp | Func::Log | Func::Tanh | Func::Sin | Func::Cos => {
-            expect_dimension(number(0)?, Dimension::DIMENSIONLESS, lowered[0].1, &format!("the argument of `{}`", f.name()))?;
+            expect_dimension(
+                number(0)?,
+                Dimension::DIMENSIONLESS,
+                lowered[0].1,
+                &format!("the argument of `{}`", f.name()),
+            )?;
             Ty::Number(Dimension::DIMENSIONLESS)
         }
         Func::Sqrt => {
             let d = number(0)?;
             Ty::Number(d.sqrt().ok_or_else(|| {
-                Diagnostic::error("neurc::unit::sqrt", format!("the square root of {} has no dimension", describe_dimension(d)))
-                    .label(lowered[0].1, "odd powers of units")
+                Diagnostic::error(
+                    "neurc::unit::sqrt",
+                    format!(
+                        "the square root of {} has no dimension",
+                        describe_dimension(d)
+                    ),
+                )
+                .label(lowered[0].1, "odd powers of units")
             })?)
         }
         Func::Abs => Ty::Number(number(0)?),
         Func::Floor => {
-            expect_dimension(number(0)?, Dimension::DIMENSIONLESS, lowered[0].1, "the argument of `floor`")?;
+            expect_dimension(
+                number(0)?,
+                Dimension::DIMENSIONLESS,
+                lowered[0].1,
+                "the argument of `floor`",
+            )?;
             Ty::Number(Dimension::DIMENSIONLESS)
         }
         Func::Min | Func::Max | Func::Clip => {
             let d = number(0)?;
-            for i in 1..lowered.len() {
-                expect_dimension(number(i)?, d, lowered[i].1, &format!("argument {} of `{}`", i + 1, f.name()))?;
+            for (i, (_, at)) in lowered.iter().enumerate().skip(1) {
+                expect_dimension(
+                    number(i)?,
+                    d,
+                    *at,
+                    &format!("argument {} of `{}`", i + 1, f.name()),
+                )?;
             }
             Ty::Number(d)
         }
         Func::If => {
             if lowered[0].0.1 != Ty::Condition {
-                return Err(Diagnostic::error("neurc::type::condition", "the first argument of `if` must be a condition")
-                    .label(lowered[0].1, "not a condition")
-                    .help("compare something, e.g. `if(v > v_th, a, b)`")
-                    .into());
+                return Err(Diagnostic::error(
+                    "neurc::type::condition",
+                    "the first argument of `if` must be a condition",
+                )
+                .label(lowered[0].1, "not a condition")
+                .help("compare something, e.g. `if(v > v_th, a, b)`")
+                .into());
             }
             let d = number(1)?;
             expect_dimension(number(2)?, d, lowered[2].1, "the else-branch of `if`")?;
@@ -259,18 +314,27 @@ fn lower_call(func: &ast::Ident, args: &[ast::Arg], span: neurc_ir::Span, scope:
         }
         Func::At => Ty::Condition,
     };
-    Ok((Expr::Call(f, lowered.into_iter().map(|((e, _), _)| e).collect()), ty))
+    Ok((
+        Expr::Call(f, lowered.into_iter().map(|((e, _), _)| e).collect()),
+        ty,
+    ))
 }
 
 /// `at(times)`: the argument must name a spike-schedule parameter.
 fn lower_schedule(arg: &ast::Expr, scope: &ModelScope<'_>) -> Eval<(Expr, Ty)> {
-    if let ExprKind::Name(name) = &arg.kind {
-        if let Some(binding) = scope.lookup(name).filter(|b| b.is_schedule) {
-            return Ok((Expr::Call(Func::At, vec![Expr::Var(binding.var)]), Ty::Condition));
-        }
+    if let ExprKind::Name(name) = &arg.kind
+        && let Some(binding) = scope.lookup(name).filter(|b| b.is_schedule)
+    {
+        return Ok((
+            Expr::Call(Func::At, vec![Expr::Var(binding.var)]),
+            Ty::Condition,
+        ));
     }
-    Err(Diagnostic::error("neurc::type::schedule", "`at` needs a parameter holding a list of spike times")
-        .label(arg.loc.0, "not a spike-time list")
-        .help("declare `parameters { times = [1 ms, 5 ms] }` and write `spike at(times)`")
-        .into())
+    Err(Diagnostic::error(
+        "neurc::type::schedule",
+        "`at` needs a parameter holding a list of spike times",
+    )
+    .label(arg.loc.0, "not a spike-time list")
+    .help("declare `parameters { times = [1 ms, 5 ms] }` and write `spike at(times)`")
+    .into())
 }

@@ -21,9 +21,12 @@ pub fn read(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<Rule> {
     let value = b.ok(eval(e, b.consts))?;
     let Value::Str(path) = value else {
         b.diagnostics.push(
-            Diagnostic::error("neurc::connect::file_path", "`from_file` needs a file path in quotes")
-                .label(e.loc.0, "not a string")
-                .help("e.g. `from_file(\"synapses.csv\")`, relative to this file's folder"),
+            Diagnostic::error(
+                "neurc::connect::file_path",
+                "`from_file` needs a file path in quotes",
+            )
+            .label(e.loc.0, "not a string")
+            .help("e.g. `from_file(\"synapses.csv\")`, relative to this file's folder"),
         );
         return None;
     };
@@ -32,15 +35,26 @@ pub fn read(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<Rule> {
         Ok(text) => text,
         Err(error) => {
             b.diagnostics.push(
-                Diagnostic::error("neurc::connect::file_unreadable", format!("cannot read `{path}`: {error}"))
-                    .label(e.loc.0, "this file")
-                    .help(format!("paths are relative to the folder of the file that names them; looked for `{}`", full.display())),
+                Diagnostic::error(
+                    "neurc::connect::file_unreadable",
+                    format!("cannot read `{path}`: {error}"),
+                )
+                .label(e.loc.0, "this file")
+                .help(format!(
+                    "paths are relative to the folder of the file that names them; looked for `{}`",
+                    full.display()
+                )),
             );
             return None;
         }
     };
     match parse(&text) {
-        Ok((pairs, weights, delays)) => Some(Rule::List { path, pairs, weights, delays }),
+        Ok((pairs, weights, delays)) => Some(Rule::List {
+            path,
+            pairs,
+            weights,
+            delays,
+        }),
         Err(message) => {
             b.diagnostics.push(
                 Diagnostic::error("neurc::connect::file_format", format!("`{path}`: {message}"))
@@ -56,12 +70,18 @@ type Columns = (Vec<(u32, u32)>, Option<Vec<f64>>, Option<Vec<f64>>);
 
 /// Parses the CSV text; errors name the line.
 fn parse(text: &str) -> Result<Columns, String> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().ok_or("the file is empty")?;
     let names: Vec<&str> = header.split(',').map(str::trim).collect();
     let column = |name: &str| names.iter().position(|n| *n == name);
     if let Some(unknown) = names.iter().find(|n| !COLUMNS.contains(n)) {
-        return Err(format!("line 1: unknown column `{unknown}` (columns: {})", COLUMNS.join(", ")));
+        return Err(format!(
+            "line 1: unknown column `{unknown}` (columns: {})",
+            COLUMNS.join(", ")
+        ));
     }
     let (Some(pre_col), Some(post_col)) = (column("pre"), column("post")) else {
         return Err("line 1: the header must name the columns `pre` and `post`".into());
@@ -74,10 +94,16 @@ fn parse(text: &str) -> Result<Columns, String> {
         let n = index + 1;
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if fields.len() != names.len() {
-            return Err(format!("line {n}: {} fields, but the header has {}", fields.len(), names.len()));
+            return Err(format!(
+                "line {n}: {} fields, but the header has {}",
+                fields.len(),
+                names.len()
+            ));
         }
         let neuron = |col: usize| -> Result<u32, String> {
-            fields[col].parse().map_err(|_| format!("line {n}: `{}` is not a neuron index", fields[col]))
+            fields[col]
+                .parse()
+                .map_err(|_| format!("line {n}: `{}` is not a neuron index", fields[col]))
         };
         let number = |col: usize| -> Result<f64, String> {
             fields[col]
@@ -115,8 +141,15 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(parse("pre,post\n0,1\n0,x\n").unwrap_err(), "line 3: `x` is not a neuron index");
-        assert!(parse("pre,post,w\n").unwrap_err().contains("unknown column `w`"));
+        assert_eq!(
+            parse("pre,post\n0,1\n0,x\n").unwrap_err(),
+            "line 3: `x` is not a neuron index"
+        );
+        assert!(
+            parse("pre,post,w\n")
+                .unwrap_err()
+                .contains("unknown column `w`")
+        );
         assert!(parse("").is_err());
     }
 }

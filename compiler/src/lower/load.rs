@@ -46,7 +46,8 @@ pub fn load(
     let root_dir = canonical_dir(root_path);
     let root_file = sources.add(root_path, root_text);
     let (root, errors) = parse(root_text, root_file);
-    let mut broken_spans: Vec<neurc_ir::Span> = errors.iter().filter_map(Diagnostic::primary_span).collect();
+    let mut broken_spans: Vec<neurc_ir::Span> =
+        errors.iter().filter_map(Diagnostic::primary_span).collect();
     diagnostics.extend(errors);
     let mut loaded: Vec<PathBuf> = root_path.canonicalize().into_iter().collect();
     let mut pending = vec![(root_path.to_path_buf(), root)];
@@ -58,7 +59,10 @@ pub fn load(
             };
             // A path the parser already complained about (an unterminated
             // string) would only add a second, confusing error.
-            if broken_spans.iter().any(|s| s.file == import.path_loc.0.file && s.start == import.path_loc.0.start) {
+            if broken_spans
+                .iter()
+                .any(|s| s.file == import.path_loc.0.file && s.start == import.path_loc.0.start)
+            {
                 continue;
             }
             let base = path.parent().unwrap_or(Path::new("."));
@@ -125,7 +129,10 @@ pub fn load(
 
 /// The folder a model lives in, as an absolute path.
 fn canonical_dir(root: &Path) -> PathBuf {
-    let dir = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = root
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
 }
 
@@ -133,7 +140,10 @@ fn canonical_dir(root: &Path) -> PathBuf {
 /// an imported file would silently add neurons to every model importing it.
 fn check_definitions_only(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
     for item in &program.items {
-        if !matches!(item.kind, ItemKind::Const(_) | ItemKind::Import(_) | ItemKind::Model(_)) {
+        if !matches!(
+            item.kind,
+            ItemKind::Const(_) | ItemKind::Import(_) | ItemKind::Model(_)
+        ) {
             diagnostics.push(
                 Diagnostic::error(
                     "neurc::import::not_a_definition",

@@ -48,7 +48,13 @@ pub struct Compilation {
 pub fn compile(path: &Path, text: &str, options: &Options) -> Compilation {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
-    let modules = load::load(path, text, options.allow_imports_outside, &mut sources, &mut diagnostics);
+    let modules = load::load(
+        path,
+        text,
+        options.allow_imports_outside,
+        &mut sources,
+        &mut diagnostics,
+    );
     let overrides = parse_overrides(&options.overrides, &mut sources, &mut diagnostics);
 
     let defs = Definitions::collect(&modules, &mut diagnostics);
@@ -56,12 +62,19 @@ pub fn compile(path: &Path, text: &str, options: &Options) -> Compilation {
     consts.evaluate_all();
 
     let mut builder = network::NetworkBuilder::new(&defs, &consts);
-    builder.network.spans.files = sources.files().iter().map(|f| f.path.display().to_string()).collect();
+    builder.network.spans.files = sources
+        .files()
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
     let (network, network_diagnostics) = builder.build(&modules);
     diagnostics.extend(consts.take_diagnostics());
     diagnostics.extend(network_diagnostics);
     diagnostics.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
     diagnostics.dedup();
+    if diagnostics.is_empty() && cfg!(debug_assertions) {
+        diagnostics.extend(verify_lowered(&network));
+    }
 
     Compilation {
         network: diagnostics.is_empty().then_some(network),
@@ -72,7 +85,11 @@ pub fn compile(path: &Path, text: &str, options: &Options) -> Compilation {
 
 /// Parses each `--set NAME=VALUE` as the constant definition
 /// `const NAME = VALUE` in a source of its own, so its errors point into it.
-fn parse_overrides(given: &[(String, String)], sources: &mut SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Vec<Override> {
+fn parse_overrides(
+    given: &[(String, String)],
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Override> {
     let mut overrides = Vec::new();
     for (name, value) in given {
         let text = format!("const {name} = {value}");
@@ -83,15 +100,42 @@ fn parse_overrides(given: &[(String, String)], sources: &mut SourceMap, diagnost
             continue;
         }
         match program.items.into_iter().next().map(|i| i.kind) {
-            Some(ItemKind::Const(assign)) if assign.name.name == *name => overrides.push(Override {
-                name: name.clone(),
-                value: assign.value,
-            }),
+            Some(ItemKind::Const(assign)) if assign.name.name == *name => {
+                overrides.push(Override {
+                    name: name.clone(),
+                    value: assign.value,
+                })
+            }
             _ => diagnostics.push(
-                Diagnostic::error("neurc::set::syntax", format!("--set {name}={value}: expected NAME=VALUE"))
-                    .help("e.g. --set scale=0.5 or --set \"J=0.2 mV\""),
+                Diagnostic::error(
+                    "neurc::set::syntax",
+                    format!("--set {name}={value}: expected NAME=VALUE"),
+                )
+                .help("e.g. --set scale=0.5 or --set \"J=0.2 mV\""),
             ),
         }
     }
     overrides
+}
+
+/// In debug builds and tests, the lowered network must satisfy every IR
+/// invariant; a violation is a bug in lowering, reported as such.
+fn verify_lowered(network: &Network) -> Vec<Diagnostic> {
+    match neurc_ir::verify(network) {
+        Ok(()) => Vec::new(),
+        Err(violations) => violations
+            .into_iter()
+            .map(|v| {
+                let d = Diagnostic::error(
+                    "neurc::internal::invalid_ir",
+                    format!("lowering produced an invalid IR: {v}"),
+                )
+                .help("this is a bug in neurc, not in the model");
+                match v.span {
+                    Some(span) => d.label(span, "while lowering this"),
+                    None => d,
+                }
+            })
+            .collect(),
+    }
 }

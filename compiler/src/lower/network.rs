@@ -7,7 +7,8 @@ use super::load::Module;
 use super::model::{lower_neuron, param_value};
 use super::scope::{Consts, Definitions};
 use super::value::{
-    Eval, Failure, Value, describe_dimension, eval, eval_distribution, eval_number, expect_dimension,
+    Eval, Failure, Value, describe_dimension, eval, eval_distribution, eval_number,
+    expect_dimension,
 };
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::{
@@ -77,10 +78,10 @@ impl<'a> NetworkBuilder<'a> {
         }
         for module in modules.iter().filter(|m| !m.is_prelude) {
             for item in &module.program.items {
-                if let ItemKind::Model(model) = &item.kind {
-                    if model.kind == ModelKind::Neuron {
-                        self.model(&model.name.name, model.name.loc.0);
-                    }
+                if let ItemKind::Model(model) = &item.kind
+                    && model.kind == ModelKind::Neuron
+                {
+                    self.model(&model.name.name, model.name.loc.0);
                 }
             }
         }
@@ -93,18 +94,21 @@ impl<'a> NetworkBuilder<'a> {
             ItemKind::Connect(c) => lower_connect(self, c, item.loc.0),
             ItemKind::Record(r) => self.record(r, item.loc.0),
             ItemKind::Model(m) if m.kind != ModelKind::Neuron => {
-                self.unsupported(m.kind.keyword(), item.loc.0, m.name.loc.0)
+                self.unsupported(m.kind.keyword(), m.name.loc.0)
             }
-            ItemKind::Region(r) => self.unsupported("region", item.loc.0, r.name.loc.0),
-            ItemKind::Connectome(c) => self.unsupported("connectome", item.loc.0, c.name.loc.0),
-            ItemKind::Couple(c) => self.unsupported("couple", item.loc.0, c.converter.loc.0),
-            ItemKind::Const(_) | ItemKind::Import(_) | ItemKind::Model(_) | ItemKind::Simulate(_) => {}
+            ItemKind::Region(r) => self.unsupported("region", r.name.loc.0),
+            ItemKind::Connectome(c) => self.unsupported("connectome", c.name.loc.0),
+            ItemKind::Couple(c) => self.unsupported("couple", c.converter.loc.0),
+            ItemKind::Const(_)
+            | ItemKind::Import(_)
+            | ItemKind::Model(_)
+            | ItemKind::Simulate(_) => {}
         }
     }
 
     /// The construct parses and is part of the language, but no executor
     /// runs it yet: say so instead of silently ignoring it.
-    pub fn unsupported(&mut self, construct: &str, item: Span, name: Span) {
+    pub fn unsupported(&mut self, construct: &str, name: Span) {
         let what = match construct {
             "plasticity" => "plasticity rules",
             "modulator" => "modulator fields",
@@ -118,9 +122,13 @@ impl<'a> NetworkBuilder<'a> {
                 "neurc::unsupported::construct",
                 format!("`{construct}` is not yet executable by any target"),
             )
-            .label(name, format!("{what} are part of the language, but no target runs them yet"))
-            .label(item, "declared here")
-            .help(format!("remove or comment out this `{construct}` to check and run the rest of the network")),
+            .label(
+                name,
+                format!("{what} are part of the language, but no target runs them yet"),
+            )
+            .help(format!(
+                "remove or comment out this `{construct}` to check and run the rest of the network"
+            )),
         );
     }
 
@@ -130,8 +138,11 @@ impl<'a> NetworkBuilder<'a> {
             return *id;
         }
         let Some(decl) = self.defs.models.get(name).copied() else {
-            let d = Diagnostic::error("neurc::name::unknown_model", format!("unknown neuron model `{name}`"))
-                .label(used_at, "no model of this name");
+            let d = Diagnostic::error(
+                "neurc::name::unknown_model",
+                format!("unknown neuron model `{name}`"),
+            )
+            .label(used_at, "no model of this name");
             let names = self.defs.models.keys().copied();
             self.diagnostics.push(match closest(name, names) {
                 Some(near) => d.help(format!("did you mean `{near}`?")),
@@ -141,8 +152,14 @@ impl<'a> NetworkBuilder<'a> {
         };
         if decl.kind != ModelKind::Neuron {
             self.diagnostics.push(
-                Diagnostic::error("neurc::name::not_a_neuron", format!("`{name}` is a {} declaration, not a neuron model", decl.kind.keyword()))
-                    .label(used_at, "a population needs a neuron model"),
+                Diagnostic::error(
+                    "neurc::name::not_a_neuron",
+                    format!(
+                        "`{name}` is a {} declaration, not a neuron model",
+                        decl.kind.keyword()
+                    ),
+                )
+                .label(used_at, "a population needs a neuron model"),
             );
             self.model_ids.insert(name.to_string(), None);
             return None;
@@ -168,10 +185,13 @@ impl<'a> NetworkBuilder<'a> {
         };
         for (_, span) in blocks {
             self.diagnostics.push(
-                Diagnostic::error("neurc::simulate::duplicate", "more than one `simulate` block")
-                    .label(span, "second block")
-                    .label(first, "first block")
-                    .help("merge the settings into one `simulate` block"),
+                Diagnostic::error(
+                    "neurc::simulate::duplicate",
+                    "more than one `simulate` block",
+                )
+                .label(span, "second block")
+                .label(first, "first block")
+                .help("merge the settings into one `simulate` block"),
             );
         }
         let mut sim = Simulation::default();
@@ -205,7 +225,12 @@ impl<'a> NetworkBuilder<'a> {
                         sim.seed = seed as u64;
                     }
                 }
-                other => self.diagnostics.push(unknown_setting(other, entry.name.loc.0, "simulate", &["dt", "duration", "seed"])),
+                other => self.diagnostics.push(unknown_setting(
+                    other,
+                    entry.name.loc.0,
+                    "simulate",
+                    &["dt", "duration", "seed"],
+                )),
             }
         }
         self.network.simulation = sim;
@@ -216,17 +241,31 @@ impl<'a> NetworkBuilder<'a> {
         let model_id = self.model(&decl.model.name, decl.model.loc.0);
         let size = eval_number(&decl.size, self.consts, "a population size")
             .and_then(|q| {
-                expect_dimension(q.dimension, Dimension::DIMENSIONLESS, decl.size.loc.0, "a population size")?;
+                expect_dimension(
+                    q.dimension,
+                    Dimension::DIMENSIONLESS,
+                    decl.size.loc.0,
+                    "a population size",
+                )?;
                 Ok(q)
             })
             .and_then(|q| {
                 if q.value < 1.0 {
-                    return Err(Diagnostic::error("neurc::value::size", format!("population `{name}` has {} neurons", q.value))
-                        .label(decl.size.loc.0, "must be at least 1")
-                        .help("a population needs at least one neuron; remove it if it is not needed")
-                        .into());
+                    return Err(Diagnostic::error(
+                        "neurc::value::size",
+                        format!("population `{name}` has {} neurons", q.value),
+                    )
+                    .label(decl.size.loc.0, "must be at least 1")
+                    .help("a population needs at least one neuron; remove it if it is not needed")
+                    .into());
                 }
-                whole_number(q, decl.size.loc.0, "a population size", 1.0, f64::from(u32::MAX))
+                whole_number(
+                    q,
+                    decl.size.loc.0,
+                    "a population size",
+                    1.0,
+                    f64::from(u32::MAX),
+                )
             });
         let size = self.ok(size);
         let model = model_id.and_then(|id| self.network.model(id)).cloned();
@@ -246,22 +285,40 @@ impl<'a> NetworkBuilder<'a> {
             self.population_setting(&mut population, &model, entry);
         }
         for value in &population.params {
-            let ParamValue::Schedule(lists) = value else { continue };
+            let ParamValue::Schedule(lists) = value else {
+                continue;
+            };
             if lists.len() > 1 && lists.len() != population.size as usize {
                 self.diagnostics.push(
-                    Diagnostic::error("neurc::value::schedule", format!("`{name}` has {} neurons but {} spike-time lists", population.size, lists.len()))
-                        .label(decl.name.loc.0, "list count differs from the size")
-                        .help("give one list per neuron, or a single flat list shared by all neurons"),
+                    Diagnostic::error(
+                        "neurc::value::schedule",
+                        format!(
+                            "`{name}` has {} neurons but {} spike-time lists",
+                            population.size,
+                            lists.len()
+                        ),
+                    )
+                    .label(decl.name.loc.0, "list count differs from the size")
+                    .help("give one list per neuron, or a single flat list shared by all neurons"),
                 );
             }
         }
-        let node = if model.is_source() { Node::Source(population) } else { Node::Population(population) };
+        let node = if model.is_source() {
+            Node::Source(population)
+        } else {
+            Node::Population(population)
+        };
         let id = NodeId::from(self.network.graph.add_node(node));
         self.network.spans.nodes.insert(id, span);
         self.populations.insert(name, id);
     }
 
-    fn population_setting(&mut self, population: &mut Population, model: &neurc_ir::NeuronModel, entry: &Assign) {
+    fn population_setting(
+        &mut self,
+        population: &mut Population,
+        model: &neurc_ir::NeuronModel,
+        entry: &Assign,
+    ) {
         let key = entry.name.name.as_str();
         let at = entry.value.loc.0;
         if key == "positions" {
@@ -270,17 +327,34 @@ impl<'a> NetworkBuilder<'a> {
             }
         } else if let Some(i) = model.params.iter().position(|p| p.name == key) {
             let declared = model.params[i].dimension;
-            let value = eval(&entry.value, self.consts).and_then(|v| param_value(&v, entry)).and_then(|(value, dim)| {
-                expect_dimension(dim, declared, at, &format!("parameter `{key}` of `{}`", model.name))?;
-                Ok(value)
-            });
+            let value = eval(&entry.value, self.consts)
+                .and_then(|v| param_value(&v, entry))
+                .and_then(|(value, dim)| {
+                    expect_dimension(
+                        dim,
+                        declared,
+                        at,
+                        &format!("parameter `{key}` of `{}`", model.name),
+                    )?;
+                    Ok(value)
+                });
             if let Some(value) = self.ok(value) {
                 population.params[i] = value;
             }
         } else if let Some(i) = model.state.iter().position(|s| s.name == key) {
             let declared = model.state[i].dimension;
-            let value = eval_distribution(&entry.value, self.consts, &format!("the initial value of `{key}`")).and_then(|(d, dim)| {
-                expect_dimension(dim, declared, at, &format!("state variable `{key}` of `{}`", model.name))?;
+            let value = eval_distribution(
+                &entry.value,
+                self.consts,
+                &format!("the initial value of `{key}`"),
+            )
+            .and_then(|(d, dim)| {
+                expect_dimension(
+                    dim,
+                    declared,
+                    at,
+                    &format!("state variable `{key}` of `{}`", model.name),
+                )?;
                 Ok(d)
             });
             if let Some(value) = self.ok(value) {
@@ -290,9 +364,12 @@ impl<'a> NetworkBuilder<'a> {
             let mut names: Vec<&str> = model.params.iter().map(|p| p.name.as_str()).collect();
             names.extend(model.state.iter().map(|s| s.name.as_str()));
             names.push("positions");
-            self.diagnostics.push(
-                unknown_setting(key, entry.name.loc.0, &format!("a population of `{}`", model.name), &names),
-            );
+            self.diagnostics.push(unknown_setting(
+                key,
+                entry.name.loc.0,
+                &format!("a population of `{}`", model.name),
+                &names,
+            ));
         }
     }
 
@@ -302,8 +379,11 @@ impl<'a> NetworkBuilder<'a> {
             return None;
         }
         let Some(&node) = self.populations.get(&r.name.name) else {
-            let d = Diagnostic::error("neurc::name::unknown_population", format!("unknown population `{}`", r.name.name))
-                .label(r.name.loc.0, "no population of this name");
+            let d = Diagnostic::error(
+                "neurc::name::unknown_population",
+                format!("unknown population `{}`", r.name.name),
+            )
+            .label(r.name.loc.0, "no population of this name");
             let names = self.populations.keys().map(String::as_str);
             let d = match closest(&r.name.name, names) {
                 Some(near) => d.help(format!("did you mean `{near}`?")),
@@ -329,10 +409,15 @@ impl<'a> NetworkBuilder<'a> {
             self.diagnostics.push(
                 Diagnostic::error(
                     "neurc::value::slice",
-                    format!("`{}` has neurons 0..{size}, so {}..{} is not a valid slice", r.name.name, range.start, range.end),
+                    format!(
+                        "`{}` has neurons 0..{size}, so {}..{} is not a valid slice",
+                        r.name.name, range.start, range.end
+                    ),
                 )
                 .label(r.loc.0, "out of range or empty")
-                .help(format!("a slice `[start..end]` needs 0 <= start < end <= {size}")),
+                .help(format!(
+                    "a slice `[start..end]` needs 0 <= start < end <= {size}"
+                )),
             );
             return None;
         }
@@ -341,7 +426,11 @@ impl<'a> NetworkBuilder<'a> {
 
     fn record(&mut self, decl: &RecordDecl, span: Span) {
         let what = decl.what.name.as_str();
-        let probe = if what == "spikes" { Probe::Spikes } else { Probe::State(what.to_string()) };
+        let probe = if what == "spikes" {
+            Probe::Spikes
+        } else {
+            Probe::State(what.to_string())
+        };
         let mut targets = Vec::new();
         for r in &decl.targets {
             let Some((node, neurons)) = self.pop_ref(r) else {
@@ -350,28 +439,41 @@ impl<'a> NetworkBuilder<'a> {
             let state = match &probe {
                 Probe::Spikes => None,
                 Probe::State(var) => {
-                    let model = self.network.node(node).and_then(Node::population).and_then(|p| self.network.model(p.model));
+                    let model = self
+                        .network
+                        .node(node)
+                        .and_then(Node::population)
+                        .and_then(|p| self.network.model(p.model));
                     let Some(model) = model else { continue };
                     match model.state_index(var) {
                         Some(i) => Some(i),
                         None => {
                             let d = Diagnostic::error(
                                 "neurc::record::unknown_variable",
-                                format!("`{}` (model `{}`) has no state variable `{var}`", r.name.name, model.name),
+                                format!(
+                                    "`{}` (model `{}`) has no state variable `{var}`",
+                                    r.name.name, model.name
+                                ),
                             )
                             .label(decl.what.loc.0, "not a state variable of this population")
                             .label(r.loc.0, "recorded here");
                             let names = model.state.iter().map(|s| s.name.as_str());
                             self.diagnostics.push(match closest(var, names) {
                                 Some(near) => d.help(format!("did you mean `{near}`?")),
-                                None => d.help("record `spikes(...)` or one of the model's state variables"),
+                                None => d.help(
+                                    "record `spikes(...)` or one of the model's state variables",
+                                ),
                             });
                             continue;
                         }
                     }
                 }
             };
-            targets.push(ProbeTarget { node, neurons, state });
+            targets.push(ProbeTarget {
+                node,
+                neurons,
+                state,
+            });
         }
         self.network.records.push(Record { probe, targets });
         self.network.spans.records.push(span);
@@ -387,8 +489,11 @@ fn time_setting(entry: &Assign, consts: &Consts<'_>) -> Eval<f64> {
 }
 
 fn positive(what: &str, at: Span) -> Diagnostic {
-    Diagnostic::error("neurc::value::not_positive", format!("{what} must be positive"))
-        .label(at, "not positive")
+    Diagnostic::error(
+        "neurc::value::not_positive",
+        format!("{what} must be positive"),
+    )
+    .label(at, "not positive")
 }
 
 /// Requires a whole number within bounds.
@@ -396,7 +501,10 @@ pub fn whole_number(q: neurc_ir::Quantity, at: Span, what: &str, low: f64, high:
     if q.value.fract() != 0.0 || !(low..=high).contains(&q.value) {
         return Err(Diagnostic::error(
             "neurc::value::not_whole",
-            format!("{what} must be a whole number from {low} to {high}, not {}", q.value),
+            format!(
+                "{what} must be a whole number from {low} to {high}, not {}",
+                q.value
+            ),
         )
         .label(at, "not a whole number in range")
         .into());
@@ -406,14 +514,22 @@ pub fn whole_number(q: neurc_ir::Quantity, at: Span, what: &str, low: f64, high:
 
 fn index(e: &crate::front::ast::Expr, consts: &Consts<'_>) -> Eval<u32> {
     let q = eval_number(e, consts, "a neuron index")?;
-    expect_dimension(q.dimension, Dimension::DIMENSIONLESS, e.loc.0, "a neuron index")?;
+    expect_dimension(
+        q.dimension,
+        Dimension::DIMENSIONLESS,
+        e.loc.0,
+        "a neuron index",
+    )?;
     Ok(whole_number(q, e.loc.0, "a neuron index", 0.0, f64::from(u32::MAX))? as u32)
 }
 
 /// The diagnostic for a setting nothing defines.
 pub fn unknown_setting(name: &str, at: Span, context: &str, known: &[&str]) -> Diagnostic {
-    let d = Diagnostic::error("neurc::name::unknown_setting", format!("{context} has no setting `{name}`"))
-        .label(at, "unknown setting");
+    let d = Diagnostic::error(
+        "neurc::name::unknown_setting",
+        format!("{context} has no setting `{name}`"),
+    )
+    .label(at, "unknown setting");
     match closest(name, known.iter().copied()) {
         Some(near) => d.help(format!("did you mean `{near}`?")),
         None => d.help(format!("the settings are: {}", known.join(", "))),
@@ -442,18 +558,29 @@ fn layout(entry: &Assign, consts: &Consts<'_>, size: u32) -> Eval<Layout> {
             }
             let spacing_expr = arg("spacing", 3).ok_or_else(|| layout_help(at))?;
             let spacing = eval_number(spacing_expr, consts, "the grid spacing")?;
-            expect_dimension(spacing.dimension, Dimension::LENGTH, spacing_expr.loc.0, "the grid spacing")?;
+            expect_dimension(
+                spacing.dimension,
+                Dimension::LENGTH,
+                spacing_expr.loc.0,
+                "the grid spacing",
+            )?;
             let cells = u64::from(shape[0]) * u64::from(shape[1]) * u64::from(shape[2]);
             if cells != u64::from(size) {
                 return Err(Diagnostic::error(
                     "neurc::population::grid_size",
-                    format!("a {}×{}×{} grid has {cells} places for {size} neurons", shape[0], shape[1], shape[2]),
+                    format!(
+                        "a {}×{}×{} grid has {cells} places for {size} neurons",
+                        shape[0], shape[1], shape[2]
+                    ),
                 )
                 .label(at, "grid size differs from the population size")
                 .help("choose nx, ny, nz whose product is the population size")
                 .into());
             }
-            Ok(Layout::Grid { shape, spacing: spacing.value })
+            Ok(Layout::Grid {
+                shape,
+                spacing: spacing.value,
+            })
         }
         "random_box" => {
             let mut extent = [0.0; 3];
@@ -486,7 +613,11 @@ pub fn boolean(entry: &Assign, consts: &Consts<'_>) -> Eval<bool> {
         Value::Bool(b) => Ok(b),
         other => Err(Diagnostic::error(
             "neurc::type::expected_bool",
-            format!("`{}` must be `true` or `false`, not {}", entry.name.name, other.describe()),
+            format!(
+                "`{}` must be `true` or `false`, not {}",
+                entry.name.name,
+                other.describe()
+            ),
         )
         .label(entry.value.loc.0, format!("this is {}", other.describe()))
         .into()),

@@ -164,7 +164,10 @@ impl<'a> Consts<'a> {
                     ),
                 )
                 .label(expr.loc.0, format!("this is {}", value.describe()))
-                .label(assign.value.loc.0, format!("declared as {}", declared.describe()))
+                .label(
+                    assign.value.loc.0,
+                    format!("declared as {}", declared.describe()),
+                )
                 .help(match declared.dimension() {
                     Some(d) => format!("give a value of {}", describe_dimension(d)),
                     None => "give a value of the same kind".into(),
@@ -202,7 +205,9 @@ impl Scope for Consts<'_> {
 
 impl Consts<'_> {
     fn evaluate_fresh(&self, name: &str, assign: &Assign) -> Eval<Value> {
-        self.slots.borrow_mut().insert(name.to_string(), Slot::Evaluating);
+        self.slots
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Evaluating);
         self.stack.borrow_mut().push(name.to_string());
         let value = self.evaluate(name, assign);
         self.stack.borrow_mut().pop();
@@ -222,7 +227,10 @@ impl Consts<'_> {
         let cycle: Vec<&str> = stack[start..].iter().map(String::as_str).collect();
         let mut d = Diagnostic::error(
             "neurc::const::cycle",
-            format!("constant `{name}` depends on itself: {} -> {name}", cycle.join(" -> ")),
+            format!(
+                "constant `{name}` depends on itself: {} -> {name}",
+                cycle.join(" -> ")
+            ),
         );
         for member in &cycle {
             if let Some(assign) = self.defs.get(member) {

@@ -3,8 +3,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::UnitExpr;
 use crate::suggest::closest;
-use neurc_ir::units::{UNITS, lookup_unit};
 use neurc_ir::Dimension;
+use neurc_ir::units::{UNITS, lookup_unit};
 
 /// The SI scale and dimension of a unit expression (`mV/ms` → 1, V/s).
 pub fn unit_of(unit: &UnitExpr) -> Result<(f64, Dimension), Diagnostic> {
@@ -19,7 +19,9 @@ pub fn unit_of(unit: &UnitExpr) -> Result<(f64, Dimension), Diagnostic> {
             .label(unit.loc.0, "not a unit neurc knows");
             let symbols = UNITS.iter().map(|u| u.symbol);
             return Err(match closest(&factor.symbol, symbols) {
-                Some(near) => diagnostic.help(format!("units are case-sensitive: did you mean `{near}`?")),
+                Some(near) => {
+                    diagnostic.help(format!("units are case-sensitive: did you mean `{near}`?"))
+                }
                 None => diagnostic.help(format!(
                     "known units: {}",
                     UNITS.iter().map(|u| u.symbol).collect::<Vec<_>>().join(" ")
@@ -28,8 +30,11 @@ pub fn unit_of(unit: &UnitExpr) -> Result<(f64, Dimension), Diagnostic> {
         };
         let power = factor.power;
         let raised = known.dimension.powi(power).ok_or_else(|| {
-            Diagnostic::error("neurc::unit::power", format!("the power {power} is too large"))
-                .label(unit.loc.0, "power out of range")
+            Diagnostic::error(
+                "neurc::unit::power",
+                format!("the power {power} is too large"),
+            )
+            .label(unit.loc.0, "power out of range")
         })?;
         scale *= known.scale.powi(power);
         dimension = dimension * raised;

@@ -54,7 +54,11 @@ pub fn describe_dimension(d: Dimension) -> String {
         format!("a quantity in {}", d.symbol())
     } else {
         let text = d.to_string();
-        let article = if text.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        let article = if text.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {text}")
     }
 }
@@ -121,7 +125,11 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Eval<Value> {
                 (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
                 (op, v) => Err(Diagnostic::error(
                     "neurc::type::operand",
-                    format!("`{}` cannot be applied to {}", unary_symbol(*op), v.describe()),
+                    format!(
+                        "`{}` cannot be applied to {}",
+                        unary_symbol(*op),
+                        v.describe()
+                    ),
                 )
                 .label(operand.loc.0, format!("this is {}", v.describe()))
                 .into()),
@@ -146,13 +154,20 @@ pub fn eval_number(expr: &Expr, scope: &dyn Scope, what: &str) -> Eval<Quantity>
 }
 
 /// Evaluates a number or distribution into a distribution.
-pub fn eval_distribution(expr: &Expr, scope: &dyn Scope, what: &str) -> Eval<(Distribution, Dimension)> {
+pub fn eval_distribution(
+    expr: &Expr,
+    scope: &dyn Scope,
+    what: &str,
+) -> Eval<(Distribution, Dimension)> {
     match eval(expr, scope)? {
         Value::Number(q) => Ok((Distribution::Constant(q.value), q.dimension)),
         Value::Dist(d, dim) => Ok((d, dim)),
         other => Err(Diagnostic::error(
             "neurc::type::expected_number",
-            format!("{what} must be a number or a distribution, not {}", other.describe()),
+            format!(
+                "{what} must be a number or a distribution, not {}",
+                other.describe()
+            ),
         )
         .label(expr.loc.0, format!("this is {}", other.describe()))
         .into()),
@@ -242,8 +257,14 @@ pub fn combine_dimensions(
     exponent: Option<f64>,
 ) -> Result<Dimension, Diagnostic> {
     match op {
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
-        | BinaryOp::Eq | BinaryOp::Ne => {
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Lt
+        | BinaryOp::Le
+        | BinaryOp::Gt
+        | BinaryOp::Ge
+        | BinaryOp::Eq
+        | BinaryOp::Ne => {
             if lhs != rhs {
                 return Err(Diagnostic::error(
                     "neurc::unit::mismatch",
@@ -274,27 +295,35 @@ pub fn combine_dimensions(
             if !rhs.is_dimensionless() {
                 return Err(Diagnostic::error(
                     "neurc::unit::exponent",
-                    format!("an exponent must be dimensionless, but this is {}", describe_dimension(rhs)),
+                    format!(
+                        "an exponent must be dimensionless, but this is {}",
+                        describe_dimension(rhs)
+                    ),
                 )
                 .label(rhs_span, "not dimensionless"));
             }
             if lhs.is_dimensionless() {
                 return Ok(lhs);
             }
-            let n = exponent.filter(|e| e.fract() == 0.0 && e.abs() <= 8.0).ok_or_else(|| {
+            let n = exponent
+                .filter(|e| e.fract() == 0.0 && e.abs() <= 8.0)
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        "neurc::unit::exponent",
+                        format!(
+                            "{} can only be raised to a constant whole power",
+                            describe_dimension(lhs)
+                        ),
+                    )
+                    .label(rhs_span, "this exponent is not a constant integer")
+                    .help("divide the base by its unit first, e.g. `(v / 1 mV)^1.5`")
+                })?;
+            lhs.powi(n as i32).ok_or_else(|| {
                 Diagnostic::error(
                     "neurc::unit::exponent",
-                    format!(
-                        "{} can only be raised to a constant whole power",
-                        describe_dimension(lhs)
-                    ),
+                    "the power's dimension is too large",
                 )
-                .label(rhs_span, "this exponent is not a constant integer")
-                .help("divide the base by its unit first, e.g. `(v / 1 mV)^1.5`")
-            })?;
-            lhs.powi(n as i32).ok_or_else(|| {
-                Diagnostic::error("neurc::unit::exponent", "the power's dimension is too large")
-                    .label(rhs_span, "exponent too large")
+                .label(rhs_span, "exponent too large")
             })
         }
         BinaryOp::And | BinaryOp::Or => Ok(Dimension::DIMENSIONLESS),
@@ -384,7 +413,11 @@ fn bind_args<'e>(
             None => {
                 return Err(Diagnostic::error(
                     "neurc::call::arity",
-                    format!("`{func}` takes {} arguments, but {} were given", params.len(), args.len()),
+                    format!(
+                        "`{func}` takes {} arguments, but {} were given",
+                        params.len(),
+                        args.len()
+                    ),
                 )
                 .label(arg.value.loc.0, "extra argument")
                 .help(format!("`{func}` takes ({})", params.join(", ")))
@@ -420,7 +453,13 @@ fn bind_args<'e>(
 
 /// Calls of built-in functions on constants: math functions and the
 /// distribution constructors.
-fn call(func: &str, func_span: Span, args: &[Arg], call_span: Span, scope: &dyn Scope) -> Eval<Value> {
+fn call(
+    func: &str,
+    func_span: Span,
+    args: &[Arg],
+    call_span: Span,
+    scope: &dyn Scope,
+) -> Eval<Value> {
     let params: &[&str] = match func {
         "uniform" => &["low", "high"],
         "normal" => &["mean", "sd"],
@@ -430,8 +469,18 @@ fn call(func: &str, func_span: Span, args: &[Arg], call_span: Span, scope: &dyn 
         "exp" | "log" | "sqrt" | "abs" | "floor" | "round" => &["x"],
         _ => {
             let known = [
-                "uniform", "normal", "lognormal", "clip", "min", "max", "exp", "log", "sqrt",
-                "abs", "floor", "round",
+                "uniform",
+                "normal",
+                "lognormal",
+                "clip",
+                "min",
+                "max",
+                "exp",
+                "log",
+                "sqrt",
+                "abs",
+                "floor",
+                "round",
             ];
             let diagnostic = Diagnostic::error(
                 "neurc::name::unknown_function",
@@ -440,7 +489,10 @@ fn call(func: &str, func_span: Span, args: &[Arg], call_span: Span, scope: &dyn 
             .label(func_span, "unknown function here");
             return Err(match closest(func, known) {
                 Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-                None => diagnostic.help(format!("constant expressions can call: {}", known.join(", "))),
+                None => diagnostic.help(format!(
+                    "constant expressions can call: {}",
+                    known.join(", ")
+                )),
             }
             .into());
         }
@@ -473,9 +525,21 @@ fn call(func: &str, func_span: Span, args: &[Arg], call_span: Span, scope: &dyn 
         "min" | "max" => {
             let a = eval_number(exprs[0], scope, "the first argument")?;
             let b = eval_number(exprs[1], scope, "the second argument")?;
-            expect_dimension(b.dimension, a.dimension, exprs[1].loc.0, "the second argument")?;
-            let value = if func == "min" { a.value.min(b.value) } else { a.value.max(b.value) };
-            Ok(Value::Number(Quantity { value, dimension: a.dimension }))
+            expect_dimension(
+                b.dimension,
+                a.dimension,
+                exprs[1].loc.0,
+                "the second argument",
+            )?;
+            let value = if func == "min" {
+                a.value.min(b.value)
+            } else {
+                a.value.max(b.value)
+            };
+            Ok(Value::Number(Quantity {
+                value,
+                dimension: a.dimension,
+            }))
         }
         _ => {
             let x = eval_number(exprs[0], scope, "the argument")?;
@@ -483,13 +547,21 @@ fn call(func: &str, func_span: Span, args: &[Arg], call_span: Span, scope: &dyn 
                 "sqrt" => x.dimension.sqrt().ok_or_else(|| {
                     Diagnostic::error(
                         "neurc::unit::sqrt",
-                        format!("the square root of {} has no dimension", describe_dimension(x.dimension)),
+                        format!(
+                            "the square root of {} has no dimension",
+                            describe_dimension(x.dimension)
+                        ),
                     )
                     .label(exprs[0].loc.0, "odd powers of units")
                 })?,
                 "abs" => x.dimension,
                 _ => {
-                    expect_dimension(x.dimension, Dimension::DIMENSIONLESS, exprs[0].loc.0, &format!("the argument of `{func}`"))?;
+                    expect_dimension(
+                        x.dimension,
+                        Dimension::DIMENSIONLESS,
+                        exprs[0].loc.0,
+                        &format!("the argument of `{func}`"),
+                    )?;
                     Dimension::DIMENSIONLESS
                 }
             };
@@ -527,7 +599,10 @@ fn distribution(func: &str, exprs: &[&Expr], scope: &dyn Scope) -> Eval<Value> {
         "uniform" => {
             expect_dimension(b.dimension, dim, exprs[1].loc.0, "the upper bound")?;
             ordered(a.value, b.value, exprs[0].loc.0.to(exprs[1].loc.0))?;
-            Distribution::Uniform { low: a.value, high: b.value }
+            Distribution::Uniform {
+                low: a.value,
+                high: b.value,
+            }
         }
         "normal" => {
             expect_dimension(b.dimension, dim, exprs[1].loc.0, "the standard deviation")?;
@@ -539,11 +614,22 @@ fn distribution(func: &str, exprs: &[&Expr], scope: &dyn Scope) -> Eval<Value> {
                 .label(exprs[1].loc.0, "negative")
                 .into());
             }
-            Distribution::Normal { mean: a.value, sd: b.value }
+            Distribution::Normal {
+                mean: a.value,
+                sd: b.value,
+            }
         }
         _ => {
-            expect_dimension(b.dimension, Dimension::DIMENSIONLESS, exprs[1].loc.0, "sigma (the standard deviation of the logarithm)")?;
-            Distribution::LogNormal { median: a.value, sigma: b.value }
+            expect_dimension(
+                b.dimension,
+                Dimension::DIMENSIONLESS,
+                exprs[1].loc.0,
+                "sigma (the standard deviation of the logarithm)",
+            )?;
+            Distribution::LogNormal {
+                median: a.value,
+                sigma: b.value,
+            }
         }
     };
     Ok(Value::Dist(dist, dim))

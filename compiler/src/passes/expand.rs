@@ -38,7 +38,7 @@
 //!
 //! # Weights and delays
 //!
-//! A weight is stored once ([`PerSynapse::Constant`]) when its distribution
+//! A weight is stored once ([`PerSynapse::Constant`](neurc_ir::PerSynapse)) when its distribution
 //! is a constant and the rule gives no per-synapse weights; `dense` scales
 //! the weight by each entry (constant only if every scaled value is equal);
 //! `from_file` weights and delays, when the file gives them, replace the
@@ -50,7 +50,7 @@
 //!
 //! # Memory
 //!
-//! Before allocating, [`expand`] sums the [`estimate`]s (every table held,
+//! Before allocating, [`expand`] sums the [`estimate()`]s (every table held,
 //! plus the largest transient buffer, since projections are expanded one
 //! after the other) and refuses with [`ExpandError::TooLarge`] above
 //! [`ExpandOptions::max_memory_bytes`].

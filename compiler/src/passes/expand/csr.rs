@@ -149,9 +149,8 @@ const COLUMN_BITS: u32 = BLOCK.trailing_zeros();
 impl RowBuckets {
     /// At most 256 buckets, so a bucket spans at most 2^24 rows and a row
     /// within its bucket and a column within its block pack into a `u32`.
-    pub(super) fn new(rows: u32, synapses: u64) -> Self {
-        let per_target = (u64::from(rows) << 16).checked_div(synapses).unwrap_or(u64::from(rows));
-        let per_bucket = (rows.div_ceil(256).max(per_target.min(u64::from(rows)) as u32)).max(1).next_power_of_two();
+    pub(super) fn new(rows: u32) -> Self {
+        let per_bucket = rows.div_ceil(256).max(1).next_power_of_two();
         RowBuckets {
             rows,
             shift: per_bucket.trailing_zeros(),
@@ -306,7 +305,7 @@ mod tests {
         // Columns 0, 1, 2 of block 0 and column BLOCK of block 1, over 3
         // rows.
         let sources: [&[u32]; 3] = [&[2, 0], &[0, 0], &[1, 2]];
-        let buckets = RowBuckets::new(3, 7);
+        let buckets = RowBuckets::new(3);
         let draw = |_: &mut (), column: u32, rows: &mut Vec<u32>| {
             rows.clear();
             rows.extend_from_slice(sources.get(column as usize).copied().unwrap_or(&[1]));
@@ -323,7 +322,7 @@ mod tests {
     #[test]
     fn buckets_cover_the_rows() {
         for rows in [0, 1, 255, 256, 257, 10_000, u32::MAX] {
-            let buckets = RowBuckets::new(rows, u64::from(rows) * 100);
+            let buckets = RowBuckets::new(rows);
             assert!(buckets.count <= 256);
             let covered: u64 = (0..buckets.count).map(|b| buckets.rows_of(b) as u64).sum();
             assert_eq!(covered, u64::from(rows));

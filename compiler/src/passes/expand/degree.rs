@@ -137,7 +137,7 @@ impl Sampler {
 /// bucket, and [`csr::columns_to_rows`] lays the rows out.
 pub(super) fn fixed_indegree(context: &Context, k: u32) -> Csr {
     let (pre, post) = (context.pre(), context.post());
-    let buckets = RowBuckets::new(pre.len(), u64::from(post.len()) * u64::from(k));
+    let buckets = RowBuckets::new(pre.len());
     let blocks: Vec<ColumnBlock> = csr::blocks(post.len())
         .map(|(block, columns)| {
             let start = || {

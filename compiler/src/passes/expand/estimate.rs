@@ -2,10 +2,9 @@
 //! expanding it, so that a network too large for the machine is refused
 //! before anything is allocated.
 
-use super::Context;
-use super::layout;
 use super::random::Domain;
 use super::rules::probability_at;
+use super::{Context, csr, layout};
 use neurc_ir::{Expr, Network, ProjId, Rule};
 
 /// Pairs evaluated to estimate a distance rule: all of them up to this
@@ -35,8 +34,8 @@ pub struct ProjectionEstimate {
     /// per weight and 2 per delay when they vary.
     pub held_bytes: u64,
     /// Bytes at the worst moment of its expansion: the table plus the
-    /// rule's transient buffers (block buffers, a column-major copy, pair
-    /// codes or sort keys, depending on the rule).
+    /// rule's transient buffers (per-block buffers, synapses filed by row
+    /// bucket, pair codes or sort keys, depending on the rule).
     pub peak_bytes: u64,
 }
 
@@ -176,9 +175,11 @@ fn estimate_one(context: &Context) -> ProjectionEstimate {
                 u64::from(context.pre_population.size) + u64::from(context.post_population.size);
             synapses.saturating_mul(4).saturating_add(24 * positions)
         }
-        // The column-major sources, and at most one byte per synapse of
-        // per-thread counts and row slices.
-        Rule::FixedIndegree { .. } => synapses.saturating_mul(5),
+        // The synapses filed by row bucket, and each block's bucket starts.
+        Rule::FixedIndegree { .. } => {
+            let blocks = u64::from(post.len().div_ceil(csr::BLOCK));
+            synapses.saturating_mul(4).saturating_add(blocks * 4 * 257)
+        }
         // Pair codes, and a second batch of codes while drawing distinct
         // pairs.
         Rule::FixedTotal { .. } if projection.multapses => synapses.saturating_mul(8),
