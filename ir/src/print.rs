@@ -568,7 +568,7 @@ impl<'a> ExprText<'a> {
             Expr::Binary(op, left, right) => {
                 let (left_context, right_context) = operand_contexts(*op);
                 self.write(f, left, left_context)?;
-                write!(f, " {} ", symbol(*op))?;
+                write!(f, " {} ", op.symbol())?;
                 self.write(f, right, right_context)?;
             }
             Expr::Call(func, args) => {
@@ -634,23 +634,5 @@ fn operand_contexts(op: BinaryOp) -> (u8, u8) {
         BinaryOp::Add | BinaryOp::Sub => (SUM, PRODUCT),
         BinaryOp::Mul | BinaryOp::Div => (PRODUCT, NEGATION),
         BinaryOp::Pow => (ATOM, POWER),
-    }
-}
-
-fn symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Pow => "^",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::And => "and",
-        BinaryOp::Or => "or",
     }
 }

@@ -4,7 +4,7 @@
 
 use super::units::unit_of;
 use super::value::{
-    Eval, Scope, Value, binary_symbol, combine_dimensions, describe_dimension, expect_dimension,
+    Eval, Scope, Value, combine_dimensions, describe_dimension, expect_dimension,
     unknown_name,
 };
 use crate::diagnostic::Diagnostic;
@@ -168,7 +168,7 @@ fn lower_binary(
                 "neurc::type::operand",
                 format!(
                     "`{}` cannot combine {} and {}",
-                    binary_symbol(op),
+                    op.symbol(),
                     x.describe(),
                     y.describe()
                 ),

@@ -75,9 +75,22 @@ pub struct Override {
     pub value: Expr,
 }
 
+/// Where the evaluation of a constant stands.
 enum Slot {
+    /// Being evaluated: meeting it again means a cycle.
     Evaluating,
+    /// Evaluated: its value, or `None` if it failed (already reported).
     Done(Option<Value>),
+}
+
+/// What a lookup of a constant finds.
+enum Lookup {
+    /// Not evaluated yet.
+    Fresh,
+    /// Being evaluated further up: a cycle.
+    Cycle,
+    /// Evaluated before.
+    Known(Option<Value>),
 }
 
 /// The `const` values, evaluated on first use.
@@ -183,15 +196,15 @@ impl Scope for Consts<'_> {
     fn value_of(&self, name: &str, _at: Span) -> Option<Eval<Value>> {
         let assign = *self.defs.get(name)?;
         let slot = match self.slots.borrow().get(name) {
-            None => None,
-            Some(Slot::Evaluating) => Some(None),
-            Some(Slot::Done(value)) => Some(Some(value.clone())),
+            None => Lookup::Fresh,
+            Some(Slot::Evaluating) => Lookup::Cycle,
+            Some(Slot::Done(value)) => Lookup::Known(value.clone()),
         };
         Some(match slot {
-            None => self.evaluate_fresh(name, assign),
-            Some(Some(Some(value))) => Ok(value),
-            Some(Some(None)) => Err(Failure::Reported),
-            Some(None) => {
+            Lookup::Fresh => self.evaluate_fresh(name, assign),
+            Lookup::Known(Some(value)) => Ok(value),
+            Lookup::Known(None) => Err(Failure::Reported),
+            Lookup::Cycle => {
                 self.report_cycle(name);
                 Err(Failure::Reported)
             }

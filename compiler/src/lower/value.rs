@@ -125,11 +125,7 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Eval<Value> {
                 (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
                 (op, v) => Err(Diagnostic::error(
                     "neurc::type::operand",
-                    format!(
-                        "`{}` cannot be applied to {}",
-                        unary_symbol(*op),
-                        v.describe()
-                    ),
+                    format!("`{}` cannot be applied to {}", op.symbol(), v.describe()),
                 )
                 .label(operand.loc.0, format!("this is {}", v.describe()))
                 .into()),
@@ -218,32 +214,6 @@ pub fn unknown_name(name: &str, at: Span, names: &[String]) -> Diagnostic {
         None => diagnostic.help(format!(
             "define it first, e.g. `const {name} = ...`, or import the file that defines it"
         )),
-    }
-}
-
-fn unary_symbol(op: UnaryOp) -> &'static str {
-    match op {
-        UnaryOp::Neg => "-",
-        UnaryOp::Not => "not",
-    }
-}
-
-/// The source symbol of a binary operator.
-pub fn binary_symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Pow => "^",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::And => "and",
-        BinaryOp::Or => "or",
     }
 }
 
@@ -343,28 +313,25 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &dyn Scope) -> Eval<Value
                 (y.dimension, rhs.loc.0),
                 Some(y.value),
             )?;
-            let (x, y) = (x.value, y.value);
-            let number = |value| Ok(Value::Number(Quantity { value, dimension }));
-            match op {
-                BinaryOp::Add => number(x + y),
-                BinaryOp::Sub => number(x - y),
-                BinaryOp::Mul => number(x * y),
-                BinaryOp::Div => number(x / y),
-                BinaryOp::Pow => number(x.powf(y)),
-                BinaryOp::Lt => Ok(Value::Bool(x < y)),
-                BinaryOp::Le => Ok(Value::Bool(x <= y)),
-                BinaryOp::Gt => Ok(Value::Bool(x > y)),
-                BinaryOp::Ge => Ok(Value::Bool(x >= y)),
-                BinaryOp::Eq => Ok(Value::Bool(x == y)),
-                BinaryOp::Ne => Ok(Value::Bool(x != y)),
-                BinaryOp::And | BinaryOp::Or => unreachable_operator(op, lhs.loc.0),
-            }
+            // The IR's evaluator is the one definition of the arithmetic.
+            let folded = neurc_ir::Expr::Binary(
+                op,
+                Box::new(neurc_ir::Expr::Const(x.value)),
+                Box::new(neurc_ir::Expr::Const(y.value)),
+            );
+            let value = folded.eval(&|_| f64::NAN).unwrap_or(f64::NAN);
+            Ok(match op {
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow => {
+                    Value::Number(Quantity { value, dimension })
+                }
+                _ => Value::Bool(value != 0.0),
+            })
         }
         (a, b) => Err(Diagnostic::error(
             "neurc::type::operand",
             format!(
                 "`{}` cannot combine {} and {}",
-                binary_symbol(op),
+                op.symbol(),
                 a.describe(),
                 b.describe()
             ),
@@ -379,15 +346,6 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, scope: &dyn Scope) -> Eval<Value
         })
         .into()),
     }
-}
-
-fn unreachable_operator(op: BinaryOp, at: Span) -> Eval<Value> {
-    Err(Diagnostic::error(
-        "neurc::type::operand",
-        format!("`{}` needs booleans", binary_symbol(op)),
-    )
-    .label(at, "this is a number")
-    .into())
 }
 
 /// Positional and named arguments matched against a parameter list.
