@@ -89,8 +89,8 @@ pub fn load(
                     )
                     .label(import.path_loc.0, "resolves outside the model's folder tree")
                     .help(format!(
-                        "imports must stay under `{}`; copy the file there, or pass --allow-imports-outside",
-                        root_dir.display()
+                        "imports must stay in the folder of `{}` or below it; copy the file there, or pass --allow-imports-outside",
+                        root_path.display()
                     )),
                 );
                 continue;
