@@ -719,11 +719,25 @@ fn nesting_past_the_limit_is_an_error_not_a_crash() {
 
 #[test]
 fn nesting_up_to_the_limit_fits_in_a_test_thread_stack() {
-    let half = MAX_NESTING / 2 - 1;
+    let levels = MAX_NESTING;
+    let half = MAX_NESTING / 2;
     for nested in [
+        format!("const x = {}1{}", "(".repeat(levels), ")".repeat(levels)),
+        format!(
+            "const x = {}1{}",
+            "f(a = ".repeat(levels),
+            ")".repeat(levels)
+        ),
+        format!("const x = {}1{}", "[".repeat(levels), "]".repeat(levels)),
+        format!("const x = {}1", "-".repeat(levels)),
+        format!("const x = {}1", "a^".repeat(levels)),
+        format!("const x = {}1", "a + ".repeat(levels)),
+        format!(
+            "const x = not {}1{}",
+            "f(not ".repeat(half - 1),
+            ")".repeat(half - 1)
+        ),
         format!("const x = {}1{}", "-(".repeat(half), ")".repeat(half)),
-        format!("const x = {}1{}", "f(not ".repeat(half), ")".repeat(half)),
-        format!("const x = {}1{}", "[a^".repeat(half), "]".repeat(half)),
     ] {
         let program = parse_ok(&nested);
         assert_eq!(parse_ok(&format(&program)), program);

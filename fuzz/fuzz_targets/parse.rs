@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let formatted = format(&program);
     let (reparsed, errors) = parse(&formatted, FileId(0));
-    assert!(errors.is_empty(), "formatted text has errors: {errors:?}\n{formatted}");
+    assert!(
+        errors.is_empty(),
+        "formatted text has errors: {errors:?}\n{formatted}"
+    );
     assert_eq!(reparsed, program, "the tree changed:\n{formatted}");
     assert_eq!(format(&reparsed), formatted, "formatting is not idempotent");
 });

@@ -12,7 +12,7 @@ use super::ast::{
     SectionKind, Slice, UnaryOp, UnitExpr,
 };
 use super::parse::vocabulary::{
-    PREC_ATOM, PREC_COMPARE, PREC_NEGATE, PREC_NOT, is_unit, operator_text, precedence,
+    PREC_ATOM, PREC_COMPARE, PREC_NEGATE, PREC_NOT, is_unit, precedence,
 };
 use neurc_ir::BinaryOp;
 
@@ -430,7 +430,7 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Rendered {
     let text = if op == BinaryOp::Pow {
         format!("{}^{}", left.text, right.text)
     } else {
-        format!("{} {} {}", left.text, operator_text(op), right.text)
+        format!("{} {} {}", left.text, op.symbol(), right.text)
     };
     Rendered {
         text,

@@ -1,7 +1,7 @@
 //! The language front end: syntax tree, parser and formatter.
 //!
-//! [`parse`] turns source text into an [`ast::Program`] and the diagnostics
-//! of every syntax error in it; [`format`] prints a program in the
+//! [`parse()`] turns source text into an [`ast::Program`] and the diagnostics
+//! of every syntax error in it; [`format()`] prints a program in the
 //! canonical format, such that parsing the output gives the same tree.
 
 pub mod ast;

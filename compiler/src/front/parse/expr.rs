@@ -1,14 +1,18 @@
 //! Expressions and units.
 //!
-//! Binary operators are parsed by precedence climbing (one loop per
-//! precedence level instead of one function per level, which keeps the
-//! stack shallow); atoms, calls, lists and units are nom combinators.
+//! Binary operators are parsed by precedence climbing (one function for
+//! every precedence level instead of one function per level), and the
+//! functions on the recursion path of every nesting level dispatch on the
+//! next token instead of trying alternatives, both to keep the stack a
+//! level takes small; `not`, argument lists and units are nom combinators.
 //! Every construct that nests counts a level in [`Nesting`], so a deeply
 //! nested expression ends in `neurc::parse::too_deep`, never in a stack
 //! overflow — and the tree it yields stays shallow enough to drop, compare
 //! and print recursively.
 
-use super::input::{Input, Nesting, PResult, describe, expected, failure, keyword, name, punct};
+use super::input::{
+    Input, Nesting, PResult, ParseError, describe, expected, failure, keyword, name, punct,
+};
 use super::vocabulary::{
     PREC_COMPARE, PREC_NOT, PREC_OR, RESERVED, is_unit, known_units, precedence, unit_suggestion,
 };
@@ -19,7 +23,7 @@ use neurc_ir::Span;
 use nom::branch::alt;
 use nom::combinator::{cut, map, opt};
 use nom::multi::{many0, separated_list1};
-use nom::sequence::{pair, preceded, separated_pair};
+use nom::sequence::{pair, preceded};
 
 /// An expression.
 pub(super) fn expr(i: Input<'_>) -> PResult<'_, Expr> {
@@ -28,13 +32,26 @@ pub(super) fn expr(i: Input<'_>) -> PResult<'_, Expr> {
 
 /// An expression whose binary operators all bind at least as strongly as
 /// `min`.
+///
+/// This function, [`negation`], [`power`] and [`atom`] are on the
+/// recursion path of every nesting level, so each keeps its own work small
+/// and leaves the rest to helpers that are not (here [`operators`]): the
+/// stack a level takes is what bounds how deep nesting can go.
 fn binary(i: Input<'_>, min: u8) -> PResult<'_, Expr> {
-    let start = i;
-    let (mut i, mut lhs) = if min <= PREC_NOT && i.is_ident("not") {
+    let (rest, operand) = if min <= PREC_NOT && i.is_ident("not") {
         not(i)?
     } else {
         negation(i)?
     };
+    match binary_operator(rest) {
+        Some(op) if precedence(op) >= min => operators(i, rest, operand, min),
+        _ => Ok((rest, operand)),
+    }
+}
+
+/// The binary operators and right operands after the first operand `lhs`
+/// of an expression that starts at `start`.
+fn operators<'c>(start: Input<'c>, mut i: Input<'c>, mut lhs: Expr, min: u8) -> PResult<'c, Expr> {
     let mut nesting = Nesting::new(i.ctx);
     let mut after_comparison = false;
     while let Some(op) = binary_operator(i) {
@@ -118,36 +135,61 @@ fn unary(op: UnaryOp, operand: Expr, span: Span) -> Expr {
     }
 }
 
-/// `base ^ exponent`, right-associative; the exponent may start with a
-/// minus (`a^-2`).
+/// An atom, raised to a power if `^` follows.
 fn power(i: Input<'_>) -> PResult<'_, Expr> {
     let (after_base, base) = atom(i)?;
-    if !after_base.is_punct(Punct::Caret) {
-        return Ok((after_base, base));
+    if after_base.is_punct(Punct::Caret) {
+        exponent(i, after_base, base)
+    } else {
+        Ok((after_base, base))
     }
-    let mut nesting = Nesting::new(i.ctx);
-    nesting.deeper(after_base)?;
-    let (rest, exponent) = cut(negation)(after_base.next())?;
+}
+
+/// `^ exponent` after `base`, which starts at `start`: right-associative,
+/// and the exponent may start with a minus (`a^-2`).
+fn exponent<'c>(start: Input<'c>, caret: Input<'c>, base: Expr) -> PResult<'c, Expr> {
+    let mut nesting = Nesting::new(caret.ctx);
+    nesting.deeper(caret)?;
+    let (rest, exponent) = cut(negation)(caret.next())?;
     let kind = ExprKind::Binary(BinaryOp::Pow, Box::new(base), Box::new(exponent));
     Ok((
         rest,
         Expr {
             kind,
-            loc: Loc(rest.span_from(i)),
+            loc: Loc(rest.span_from(start)),
         },
     ))
 }
 
 /// A number with its unit, a boolean, a string, a name, a call, a
-/// parenthesized expression or a list.
+/// parenthesized expression or a list. Dispatches on the token rather than
+/// trying each alternative in turn: this function is on the recursion path
+/// of every nesting level, so its stack frame is kept small.
 fn atom(i: Input<'_>) -> PResult<'_, Expr> {
-    alt((number, boolean, string, call_or_name, parenthesized, list))(i).map_err(|err| match err {
-        nom::Err::Error(error) if error.pos == i.pos => expected_expression(i),
-        other => other,
-    })
+    let token = i.token();
+    let single = |kind| {
+        Ok((
+            i.next(),
+            Expr {
+                kind,
+                loc: Loc(token.span),
+            },
+        ))
+    };
+    match &token.kind {
+        TokenKind::Number { value, .. } => number(i, *value),
+        TokenKind::Str(text) => single(ExprKind::Str(text.clone())),
+        TokenKind::Ident(word) if word == "true" => single(ExprKind::Bool(true)),
+        TokenKind::Ident(word) if word == "false" => single(ExprKind::Bool(false)),
+        TokenKind::Ident(word) if !RESERVED.contains(&word.as_str()) => call_or_name(i),
+        TokenKind::Punct(Punct::LParen) => parenthesized(i),
+        TokenKind::Punct(Punct::LBracket) => list(i),
+        _ => Err(expected_expression(i)),
+    }
 }
 
-fn expected_expression(i: Input<'_>) -> nom::Err<super::input::ParseError> {
+/// The error for a token that cannot start an expression.
+fn expected_expression(i: Input<'_>) -> nom::Err<ParseError> {
     let help = match i.ident() {
         Some("not") => {
             "`not` binds more loosely than arithmetic and comparisons: write `(not x)` here"
@@ -160,10 +202,8 @@ fn expected_expression(i: Input<'_>) -> nom::Err<super::input::ParseError> {
     expected(i, "expected an expression", help)
 }
 
-fn number(i: Input<'_>) -> PResult<'_, Expr> {
-    let TokenKind::Number { value, .. } = i.token().kind else {
-        return Err(expected(i, "expected a number", ""));
-    };
+/// A number (the token at `i`, whose value is `value`) and its unit.
+fn number(i: Input<'_>, value: f64) -> PResult<'_, Expr> {
     let (rest, unit) = opt(unit_expr)(i.next())?;
     let kind = ExprKind::Number { value, unit };
     Ok((
@@ -175,36 +215,21 @@ fn number(i: Input<'_>) -> PResult<'_, Expr> {
     ))
 }
 
-fn boolean(i: Input<'_>) -> PResult<'_, Expr> {
-    let value = match i.ident() {
-        Some("true") => true,
-        Some("false") => false,
-        _ => return Err(expected(i, "expected `true` or `false`", "")),
-    };
-    Ok((i.next(), atom_expr(ExprKind::Bool(value), i)))
-}
-
-fn string(i: Input<'_>) -> PResult<'_, Expr> {
-    match &i.token().kind {
-        TokenKind::Str(text) => Ok((i.next(), atom_expr(ExprKind::Str(text.clone()), i))),
-        _ => Err(expected(i, "expected a string", "")),
-    }
-}
-
-/// A single-token expression at `at`.
-fn atom_expr(kind: ExprKind, at: Input<'_>) -> Expr {
-    Expr {
-        kind,
-        loc: Loc(at.span()),
-    }
-}
-
+/// A name, or a call when `(` follows it.
 fn call_or_name(i: Input<'_>) -> PResult<'_, Expr> {
-    let (rest, (func, args)) = pair(name("variable"), opt(call_args))(i)?;
-    let kind = match args {
-        Some(args) => ExprKind::Call { func, args },
-        None => ExprKind::Name(func.name),
-    };
+    let (after_name, func) = name("variable")(i)?;
+    if !after_name.is_punct(Punct::LParen) {
+        let kind = ExprKind::Name(func.name);
+        return Ok((
+            after_name,
+            Expr {
+                kind,
+                loc: func.loc,
+            },
+        ));
+    }
+    let (rest, args) = call_args(after_name)?;
+    let kind = ExprKind::Call { func, args };
     Ok((
         rest,
         Expr {
@@ -224,17 +249,18 @@ pub(super) fn call_args(i: Input<'_>) -> PResult<'_, Vec<Arg>> {
     Ok((rest, args))
 }
 
+/// `name = value` (a name followed by `=`, not `==`) or `value`.
 fn argument(i: Input<'_>) -> PResult<'_, Arg> {
-    alt((
-        map(
-            separated_pair(name("argument"), punct(Punct::Eq), cut(expr)),
-            |(name, value)| Arg {
-                name: Some(name),
-                value,
-            },
-        ),
-        map(expr, |value| Arg { name: None, value }),
-    ))(i)
+    if !(i.ident().is_some() && i.next().is_punct(Punct::Eq)) {
+        return map(expr, |value| Arg { name: None, value })(i);
+    }
+    let (after_name, name) = name("argument")(i)?;
+    let (rest, value) = cut(expr)(after_name.next())?;
+    let arg = Arg {
+        name: Some(name),
+        value,
+    };
+    Ok((rest, arg))
 }
 
 fn parenthesized(i: Input<'_>) -> PResult<'_, Expr> {

@@ -40,30 +40,11 @@ pub(in crate::front) fn precedence(op: BinaryOp) -> u8 {
     }
 }
 
-/// How a binary operator is written.
-pub(in crate::front) fn operator_text(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Pow => "^",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::And => "and",
-        BinaryOp::Or => "or",
-    }
-}
-
 /// Words that can never be names.
 pub(super) const RESERVED: &[&str] = &["true", "false", "and", "or", "not"];
 
 /// Words that start a top-level item (only where an item can start).
-pub(in crate::front) const ITEM_KEYWORDS: &[&str] = &[
+pub(super) const ITEM_KEYWORDS: &[&str] = &[
     "const",
     "import",
     "neuron",
