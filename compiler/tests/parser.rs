@@ -1,6 +1,6 @@
 //! The parser and the formatter: the trees they build from the examples,
 //! one test per error code with the culprit's position, error recovery,
-//! the canonical format and comments.
+//! the canonical format, comments and blank lines.
 
 use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
 use neurc_compiler::front::ast::{
@@ -866,6 +866,15 @@ fn expressions_get_the_fewest_parentheses_that_keep_their_meaning() {
         ("(-5 ms)/ms", "(-5 ms) / ms"),
         ("(a^2 ms)*mV", "(a^2 ms) * mV"),
         ("1 mV/tau", "1 mV / tau"),
+        ("x/(1 mV)", "x / (1 mV)"),
+        ("x / 1 mV", "x / (1 mV)"),
+        ("x/(1 mV)*ms", "x / (1 mV) * ms"),
+        ("(x/1 mV)*ms", "x / (1 mV) * ms"),
+        ("(1 mV)/(2 ms)", "1 mV / (2 ms)"),
+        ("x/(140 mV/ms)", "x / (140 mV/ms)"),
+        ("x/(2 ms)^2", "x / (2 ms)^2"),
+        ("x/-1 mV", "x / -1 mV"),
+        ("x*(1 mV)", "x * 1 mV"),
         ("140 mV/ms", "140 mV/ms"),
         ("5 s^-1", "5 s^-1"),
         ("0.5 nS*mV/ms^2", "0.5 nS*mV/ms^2"),
@@ -990,4 +999,255 @@ fn operators_keep_their_spans() {
         (program.items[0].loc.0.start, program.items[0].loc.0.end),
         (0, 19)
     );
+}
+
+/// Checks that `source` formats to `canonical`, that `canonical` is a
+/// fixed point of the formatter, and that both parse to the same tree
+/// (blank lines included).
+fn assert_formats(source: &str, canonical: &str) {
+    let program = parse_ok(source);
+    assert_eq!(format(&program), canonical, "formatting {source:?}");
+    assert_eq!(format(&parse_ok(canonical)), canonical, "formatting again");
+    assert_eq!(parse_ok(canonical), program, "{source:?} and {canonical:?}");
+}
+
+/// The `blank_line_before` flags of the items of `source`.
+fn item_blank_lines(source: &str) -> Vec<bool> {
+    let program = parse_ok(source);
+    program
+        .items
+        .iter()
+        .map(|item| item.comments.blank_line_before)
+        .collect()
+}
+
+#[test]
+fn blank_lines_between_grouped_items_are_kept() {
+    let source = "\
+const NE = 10000
+const NI = 2500
+
+const tau = 20 ms
+const theta = 20 mV
+";
+    assert_formats(source, source);
+    assert_eq!(item_blank_lines(source), [false, false, true, false]);
+    let records = "record spikes(a)\n\nrecord v(a)\nrecord v(b)\n";
+    assert_formats(records, records);
+}
+
+#[test]
+fn several_blank_lines_collapse_to_one() {
+    assert_formats(
+        "const a = 1\n\n\n\nconst b = 2\n \n\t\n\nconst c = 3\n",
+        "const a = 1\n\nconst b = 2\n\nconst c = 3\n",
+    );
+    assert_formats(
+        "simulate {\n    dt = 1 ms\n\n\n    duration = 1 s\n}\n",
+        "simulate {\n    dt = 1 ms\n\n    duration = 1 s\n}\n",
+    );
+    assert_formats(
+        "const a = 1\r\n\r\n\r\nconst b = 2\r\n",
+        "const a = 1\n\nconst b = 2\n",
+    );
+}
+
+#[test]
+fn blank_lines_are_kept_between_the_entries_of_every_block() {
+    let source = "\
+neuron A {
+    parameters {
+        a = 1
+
+        b = 2
+    }
+
+    state {
+        v = 0 mV
+    }
+    inputs {
+        x: mV
+
+        y: 1
+    }
+    equations {
+        dv/dt = -v / a
+
+        dw/dt = 0
+    }
+
+    spike v > b
+}
+
+population p = A[1] {
+    a = 2
+
+    b = 3
+}
+
+connect p -> p : all_to_all() {
+    weight = 1 mV -> v
+
+    delay = 1 ms
+}
+
+region r = M {
+    a = 1
+
+    b = 2
+}
+
+connectome c {
+    weights = \"w.csv\"
+
+    lengths = \"l.csv\"
+}
+";
+    assert_formats(source, source);
+    let program = parse_ok(source);
+    let ItemKind::Model(model) = &program.items[0].kind else {
+        unreachable!()
+    };
+    let sections: Vec<bool> = model
+        .sections
+        .iter()
+        .map(|section| section.comments.blank_line_before)
+        .collect();
+    assert_eq!(sections, [false, true, false, false, true]);
+    let SectionKind::Parameters(parameters) = &model.sections[0].kind else {
+        unreachable!()
+    };
+    assert!(!parameters[0].comments.blank_line_before);
+    assert!(parameters[1].comments.blank_line_before);
+}
+
+#[test]
+fn blank_lines_after_an_opening_or_before_a_closing_brace_are_removed() {
+    let source = "\n\n\nneuron A {
+
+    parameters {
+
+        a = 1
+
+    }
+
+    spike a > 1
+
+}
+
+population p = A[1] {
+
+    a = 2
+
+}
+simulate {
+
+
+    dt = 1 ms
+
+
+}
+
+
+";
+    let canonical = "\
+neuron A {
+    parameters {
+        a = 1
+    }
+
+    spike a > 1
+}
+
+population p = A[1] {
+    a = 2
+}
+
+simulate {
+    dt = 1 ms
+}
+";
+    assert_formats(source, canonical);
+    assert_eq!(item_blank_lines(source), [false, true, true]);
+}
+
+#[test]
+fn a_blank_line_before_comments_stays_before_them() {
+    let source = "\
+const a = 1  // one
+
+// about b
+// and more
+const b = 2
+
+neuron A {
+    parameters {
+        a = 1
+
+        // about b
+        b = 2
+    }
+
+    // the spike
+    spike a > 1
+}
+";
+    assert_formats(source, source);
+    let program = parse_ok(source);
+    assert!(program.items[1].comments.blank_line_before);
+    assert_eq!(program.items[1].comments.leading, [" about b", " and more"]);
+    // A blank line between a node's comments and the node goes: the
+    // comments stay with the node.
+    assert_formats(
+        "const a = 1\n// about b\n\nconst b = 2\n",
+        "const a = 1\n// about b\nconst b = 2\n",
+    );
+    // Comments before a closing brace go to the next node, with the blank
+    // line before them.
+    assert_formats(
+        "simulate {\n    dt = 1 ms\n\n    // last\n}\n",
+        "simulate {\n    dt = 1 ms\n}\n\n// last\n",
+    );
+    assert_formats(
+        "neuron A {\n    parameters {\n        a = 1\n\n        // gone to spike\n    }\n    spike a > 1\n}\n",
+        "neuron A {\n    parameters {\n        a = 1\n    }\n\n    // gone to spike\n    spike a > 1\n}\n",
+    );
+}
+
+#[test]
+fn the_first_item_and_the_first_entry_never_have_a_blank_line_before() {
+    let source = "\n\n// header\n\nconst a = 1\nsimulate {\n\n    // first\n    dt = 1 ms\n}\n";
+    let program = parse_ok(source);
+    assert!(!program.items[0].comments.blank_line_before);
+    let ItemKind::Simulate(settings) = &program.items[1].kind else {
+        unreachable!()
+    };
+    assert!(!settings[0].comments.blank_line_before);
+    assert_formats(
+        source,
+        "// header\nconst a = 1\n\nsimulate {\n    // first\n    dt = 1 ms\n}\n",
+    );
+}
+
+#[test]
+fn a_blank_line_the_format_requires_is_reported_whether_written_or_not() {
+    // Items of different kinds are always set apart, so the tree says so
+    // even where the source had no blank line: formatting adds it, and
+    // parsing the result gives the same tree.
+    let source =
+        "const a = 1\nrecord spikes(p)\npopulation p = A[1] {\n    a = 1\n}\npopulation q = A[1]\n";
+    assert_eq!(item_blank_lines(source), [false, true, true, true]);
+    assert_formats(
+        source,
+        "const a = 1\n\nrecord spikes(p)\n\npopulation p = A[1] {\n    a = 1\n}\n\npopulation q = A[1]\n",
+    );
+}
+
+#[test]
+fn the_examples_keep_their_paragraphs() {
+    for path in ["../examples/cuba.snn", "../examples/brunel.snn"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let source = std::fs::read_to_string(&path).expect("example");
+        assert_formats(&source, &source);
+    }
 }

@@ -1,6 +1,7 @@
 //! Properties of the parser and the formatter over generated input:
 //! formatting any tree the parser can produce and parsing the text gives
-//! the tree back; the parser never panics, on random text, random bytes or
+//! the tree back, blank lines included, and the text never holds a blank
+//! line where the canonical format has none; the parser never panics, on random text, random bytes or
 //! valid programs with random edits; and whatever parses without errors
 //! formats to text that parses back to the same tree.
 
@@ -46,9 +47,19 @@ fn comment_text() -> impl Strategy<Value = String> {
     "[^\n\r]{0,12}"
 }
 
+/// Comments and a blank line before, anywhere: [`canonical_blank_lines`]
+/// then fixes the flag where the format decides it.
 fn comments() -> impl Strategy<Value = Comments> {
-    (vec(comment_text(), 0..3), option::of(comment_text()))
-        .prop_map(|(leading, trailing)| Comments { leading, trailing })
+    (
+        vec(comment_text(), 0..3),
+        option::of(comment_text()),
+        any::<bool>(),
+    )
+        .prop_map(|(leading, trailing, blank_line_before)| Comments {
+            leading,
+            trailing,
+            blank_line_before,
+        })
 }
 
 /// Non-negative finite numbers (a literal has no sign), over every
@@ -300,10 +311,123 @@ fn program() -> impl Strategy<Value = Program> {
         comments,
         loc: Loc::default(),
     });
-    (vec(item, 0..5), vec(comment_text(), 0..2)).prop_map(|(items, trailing_comments)| Program {
-        items,
-        trailing_comments,
+    (vec(item, 0..5), vec(comment_text(), 0..2)).prop_map(|(items, trailing_comments)| {
+        let mut program = Program {
+            items,
+            trailing_comments,
+        };
+        canonical_blank_lines(&mut program);
+        program
     })
+}
+
+/// The kind of an item that the canonical format groups with items of the
+/// same kind instead of setting it apart by a blank line (the language
+/// brief's list).
+fn one_line_kind(kind: &ItemKind) -> Option<&'static str> {
+    match kind {
+        ItemKind::Const(_) => Some("const"),
+        ItemKind::Import(_) => Some("import"),
+        ItemKind::Population(population) if population.body.is_empty() => Some("population"),
+        ItemKind::Connect(connect) if connect.settings.is_empty() => Some("connect"),
+        ItemKind::Record(_) => Some("record"),
+        ItemKind::Couple(_) => Some("couple"),
+        _ => None,
+    }
+}
+
+/// Sets `blank_line_before` as the parser reports it: false on the first
+/// item and on the first entry of every block (no blank line is printed
+/// there), true between two items the format always sets apart, and as
+/// generated everywhere else.
+fn canonical_blank_lines(program: &mut Program) {
+    let mut previous: Option<Option<&'static str>> = None;
+    for item in &mut program.items {
+        let kind = one_line_kind(&item.kind);
+        match previous {
+            None => item.comments.blank_line_before = false,
+            Some(previous) if kind.is_none() || previous != kind => {
+                item.comments.blank_line_before = true
+            }
+            Some(_) => {}
+        }
+        previous = Some(kind);
+        match &mut item.kind {
+            ItemKind::Model(model) => {
+                let sections = model.sections.iter_mut();
+                first_entry(sections.map(|section| &mut section.comments));
+                for section in &mut model.sections {
+                    section_entries(&mut section.kind);
+                }
+            }
+            ItemKind::Population(PopulationDecl { body, .. })
+            | ItemKind::Simulate(body)
+            | ItemKind::Region(RegionDecl { body, .. })
+            | ItemKind::Connectome(ConnectomeDecl { body, .. }) => {
+                first_entry(body.iter_mut().map(|assign| &mut assign.comments))
+            }
+            ItemKind::Connect(connect) => {
+                first_entry(connect.settings.iter_mut().map(|setting| match setting {
+                    ConnectSetting::Weight { comments, .. } => comments,
+                    ConnectSetting::Assign(assign) => &mut assign.comments,
+                }))
+            }
+            ItemKind::Const(_)
+            | ItemKind::Import(_)
+            | ItemKind::Record(_)
+            | ItemKind::Couple(_) => {}
+        }
+    }
+}
+
+fn section_entries(kind: &mut SectionKind) {
+    match kind {
+        SectionKind::Parameters(entries)
+        | SectionKind::State(entries)
+        | SectionKind::Update(entries)
+        | SectionKind::Reset(entries)
+        | SectionKind::OnPre(entries)
+        | SectionKind::OnPost(entries) => {
+            first_entry(entries.iter_mut().map(|assign| &mut assign.comments))
+        }
+        SectionKind::Inputs(inputs) => {
+            first_entry(inputs.iter_mut().map(|input| &mut input.comments))
+        }
+        SectionKind::Equations(equations) => {
+            first_entry(equations.iter_mut().map(|equation| &mut equation.comments))
+        }
+        SectionKind::Spike(_) | SectionKind::Refractory { .. } | SectionKind::Method(_) => {}
+    }
+}
+
+/// Clears the flag of the first of a block's entries.
+fn first_entry<'a>(mut entries: impl Iterator<Item = &'a mut Comments>) {
+    if let Some(first) = entries.next() {
+        first.blank_line_before = false;
+    }
+}
+
+/// Checks that `text` has blank lines only between two nodes of the same
+/// block or between two items: each has a line before and a line after,
+/// neither blank, at the same indentation (a blank line after a `{` is
+/// followed by a deeper line, one before a `}` by a shallower line).
+fn check_blank_lines(text: &str) -> Result<(), TestCaseError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |line: &str| line.len() - line.trim_start_matches(' ').len();
+    for (index, line) in lines.iter().enumerate() {
+        if !line.is_empty() {
+            continue;
+        }
+        let before = index.checked_sub(1).map(|i| lines[i]);
+        let after = lines.get(index + 1).copied();
+        prop_assert!(
+            matches!((before, after), (Some(b), Some(a)) if !b.is_empty() && !a.is_empty() && indent(b) == indent(a)),
+            "misplaced blank line {} in {:?}",
+            index + 1,
+            text
+        );
+    }
+    Ok(())
 }
 
 /// Pieces of the language, to build random text that gets past the lexer
@@ -426,6 +550,7 @@ fn check_clean_round_trip(text: &str) -> Result<(), TestCaseError> {
     let (program, diagnostics) = parse(text, FileId(0));
     if diagnostics.is_empty() {
         let formatted = format(&program);
+        check_blank_lines(&formatted)?;
         let (again, errors) = parse(&formatted, FileId(0));
         prop_assert!(
             errors.is_empty(),
@@ -443,6 +568,7 @@ proptest! {
     #[test]
     fn formatting_then_parsing_gives_back_the_tree(program in program()) {
         let text = format(&program);
+        check_blank_lines(&text)?;
         let (parsed, diagnostics) = parse(&text, FileId(0));
         prop_assert!(diagnostics.is_empty(), "{}\n{:#?}", text, diagnostics);
         prop_assert_eq!(&parsed, &program, "{}", text);

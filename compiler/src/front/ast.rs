@@ -37,6 +37,9 @@ pub struct Comments {
     pub leading: Vec<String>,
     /// `// ...` after the node on its last line.
     pub trailing: Option<String>,
+    /// Whether a blank line separates this node (and its leading comments)
+    /// from what precedes it; kept by the formatter.
+    pub blank_line_before: bool,
 }
 
 /// A whole source file.

@@ -1,11 +1,16 @@
 //! The canonical format, what `neurc fmt` prints.
 //!
 //! The format is a function of the tree alone (locations are ignored), and
-//! parsing what it prints gives the same tree back, comments included. The
-//! one subtle part is expressions: parentheses are exactly the ones the
-//! precedence table needs (the table is shared with the parser), plus the
-//! ones that keep a unit from swallowing what follows it: `(2 ms)^2` is not
-//! `2 ms^2`, and `(1 mV) / ms` is not `1 mV / ms`.
+//! parsing what it prints gives the same tree back, comments and blank
+//! lines included. Blank lines are the author's paragraphs: one is printed
+//! before every node whose comments say the source had one there, except
+//! right after a `{` or at the start of the file, and always between two
+//! top-level items that are not of the same one-line kind. The one subtle
+//! part is expressions: parentheses are exactly the ones the precedence
+//! table needs (the table is shared with the parser), plus the ones that
+//! keep a unit from swallowing what follows it: `(2 ms)^2` is not
+//! `2 ms^2`, and `(1 mV) / ms` is not `1 mV / ms`; and for readability a
+//! number with a unit is parenthesized as a divisor, `x / (1 mV)`.
 
 use super::ast::{
     Arg, Comments, ConnectSetting, Expr, ExprKind, Item, ItemKind, PopRef, Program, Section,
@@ -18,28 +23,34 @@ use neurc_ir::BinaryOp;
 
 /// Prints a program in the canonical format.
 pub fn format(program: &Program) -> String {
-    let mut printer = Printer::default();
+    let mut printer = Printer {
+        fresh: true,
+        ..Printer::default()
+    };
     let mut previous: Option<&Item> = None;
     for item in &program.items {
-        if let Some(previous) = previous {
-            let grouped =
-                one_line_kind(previous).is_some() && one_line_kind(previous) == one_line_kind(item);
-            if !grouped {
-                printer.blank_line();
-            }
+        if previous.is_some_and(|previous| blank_line_required(previous, item)) {
+            printer.blank_line();
         }
         printer.item(item);
         previous = Some(item);
     }
     if !program.trailing_comments.is_empty() {
-        if previous.is_some() {
-            printer.blank_line();
-        }
+        printer.blank_line();
         for comment in &program.trailing_comments {
             printer.comment(comment);
         }
     }
     printer.text
+}
+
+/// Whether the canonical format sets `item` apart from the item before it
+/// by a blank line whatever the source had: items are, except consecutive
+/// items of the same one-line kind, which are grouped (and then set apart
+/// only where the source had a blank line).
+pub(super) fn blank_line_required(previous: &Item, item: &Item) -> bool {
+    let kind = one_line_kind(item);
+    kind.is_none() || one_line_kind(previous) != kind
 }
 
 /// The kind of a one-line item, which is grouped with the items of the
@@ -61,11 +72,19 @@ fn one_line_kind(item: &Item) -> Option<&'static str> {
 struct Printer {
     text: String,
     indent: usize,
+    /// Whether nothing but a blank line has been printed since the start
+    /// of the file or of the current block, where no blank line goes.
+    fresh: bool,
 }
 
 impl Printer {
+    /// A blank line, unless at the start of the file or of a block, or
+    /// right after another blank line.
     fn blank_line(&mut self) {
-        self.text.push('\n');
+        if !self.fresh {
+            self.text.push('\n');
+            self.fresh = true;
+        }
     }
 
     /// One line at the current indentation, with an optional trailing
@@ -80,6 +99,7 @@ impl Printer {
             self.text.push_str(comment);
         }
         self.text.push('\n');
+        self.fresh = false;
     }
 
     /// A whole-line comment.
@@ -87,11 +107,20 @@ impl Printer {
         self.line(&format!("//{text}"), None);
     }
 
-    /// A node that fits on one line, with its comments.
-    fn node(&mut self, content: &str, comments: &Comments) {
+    /// What goes before a node: a blank line if the source had one, and
+    /// its leading comments.
+    fn leading(&mut self, comments: &Comments) {
+        if comments.blank_line_before {
+            self.blank_line();
+        }
         for comment in &comments.leading {
             self.comment(comment);
         }
+    }
+
+    /// A node that fits on one line, with its comments.
+    fn node(&mut self, content: &str, comments: &Comments) {
+        self.leading(comments);
         self.line(content, comments.trailing.as_ref());
     }
 
@@ -106,10 +135,9 @@ impl Printer {
         if entries.is_empty() {
             return self.node(&format!("{header} {{}}"), comments);
         }
-        for comment in &comments.leading {
-            self.comment(comment);
-        }
+        self.leading(comments);
         self.line(&format!("{header} {{"), None);
+        self.fresh = true;
         self.indent += 1;
         for value in entries {
             entry(self, value);
@@ -418,7 +446,11 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Rendered {
         _ => (level, level + 1),
     };
     let mut left = render(lhs).operand(left_min);
-    let right = render(rhs).operand(right_min);
+    let mut right = render(rhs).operand(right_min);
+    // `x / 1 mV` means `x / (1 mV)` but reads as `(x / 1) mV`.
+    if op == BinaryOp::Div && carries_unit(rhs) {
+        right = right.parenthesized();
+    }
     let extends_unit = match op {
         BinaryOp::Pow => true,
         BinaryOp::Mul | BinaryOp::Div => starts_with_unit_symbol(&right.text),
@@ -437,6 +469,11 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Rendered {
         precedence: level,
         ends_with_unit: right.ends_with_unit,
     }
+}
+
+/// Whether `e` is a number written with a unit.
+fn carries_unit(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Number { unit: Some(u), .. } if !u.factors.is_empty())
 }
 
 /// Whether `text` starts with a unit symbol, which a unit just before it

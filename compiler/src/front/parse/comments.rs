@@ -1,4 +1,4 @@
-//! Attaching comments to the tree once it is built.
+//! Attaching comments and blank lines to the tree once it is built.
 //!
 //! Walking the finished tree in source order keeps the grammar free of
 //! comment handling. Each node that holds [`Comments`] (items, sections,
@@ -8,8 +8,17 @@
 //! expression, after a `{`, before a `}`) goes to the next node that can
 //! hold it, and what is left at the end goes to
 //! [`Program::trailing_comments`]: no comment is ever dropped.
+//!
+//! A node also records whether a blank line comes before it: one or more
+//! empty lines in the whitespace just before its first leading comment (or
+//! its first token when it has none). The flag is recorded as the
+//! formatter prints it, so that formatting and parsing again gives the same
+//! tree: never on the first item of the file or the first entry of a
+//! block, where no blank line is printed, and always between two items the
+//! canonical format sets apart anyway.
 
-use crate::front::ast::{Comments, ConnectSetting, ItemKind, Loc, Program, SectionKind};
+use crate::front::ast::{Comments, ConnectSetting, Item, ItemKind, Loc, Program, SectionKind};
+use crate::front::format::blank_line_required;
 use crate::front::lexer::Comment;
 
 /// Fills in the comments of every node of `program` from `comments`, which
@@ -23,12 +32,12 @@ pub(super) fn attach(program: &mut Program, comments: Vec<Comment>, source: &str
         next: 0,
         source,
     };
-    for item in &mut program.items {
-        item.comments.leading = pending.before(item.loc);
+    for (index, item) in program.items.iter_mut().enumerate() {
+        pending.leading(&mut item.comments, item.loc, index == 0);
         match &mut item.kind {
             ItemKind::Model(model) => {
-                for section in &mut model.sections {
-                    section.comments.leading = pending.before(section.loc);
+                for (index, section) in model.sections.iter_mut().enumerate() {
+                    pending.leading(&mut section.comments, section.loc, index == 0);
                     section_entries(&mut section.kind, &mut pending);
                     section.comments.trailing = pending.after(section.loc);
                 }
@@ -38,15 +47,12 @@ pub(super) fn attach(program: &mut Program, comments: Vec<Comment>, source: &str
             ItemKind::Region(region) => assigns(&mut region.body, &mut pending),
             ItemKind::Connectome(connectome) => assigns(&mut connectome.body, &mut pending),
             ItemKind::Connect(connect) => {
-                for setting in &mut connect.settings {
-                    match setting {
-                        ConnectSetting::Weight { comments, loc, .. } => {
-                            pending.entry(comments, *loc)
-                        }
-                        ConnectSetting::Assign(assign) => {
-                            pending.entry(&mut assign.comments, assign.loc)
-                        }
-                    }
+                for (index, setting) in connect.settings.iter_mut().enumerate() {
+                    let (comments, loc) = match setting {
+                        ConnectSetting::Weight { comments, loc, .. } => (comments, *loc),
+                        ConnectSetting::Assign(assign) => (&mut assign.comments, assign.loc),
+                    };
+                    pending.entry(comments, loc, index == 0);
                 }
             }
             // A const item holds its comments itself; the others have no
@@ -58,7 +64,18 @@ pub(super) fn attach(program: &mut Program, comments: Vec<Comment>, source: &str
         }
         item.comments.trailing = pending.after(item.loc);
     }
+    required_blank_lines(&mut program.items);
     program.trailing_comments = pending.rest();
+}
+
+/// Sets the flag of every item that the canonical format sets apart from
+/// the item before it, whether or not the source had a blank line there.
+fn required_blank_lines(items: &mut [Item]) {
+    for index in 1..items.len() {
+        if blank_line_required(&items[index - 1], &items[index]) {
+            items[index].comments.blank_line_before = true;
+        }
+    }
 }
 
 fn section_entries(kind: &mut SectionKind, pending: &mut Pending<'_>) {
@@ -70,13 +87,13 @@ fn section_entries(kind: &mut SectionKind, pending: &mut Pending<'_>) {
         | SectionKind::OnPre(entries)
         | SectionKind::OnPost(entries) => assigns(entries, pending),
         SectionKind::Inputs(inputs) => {
-            for input in inputs {
-                pending.entry(&mut input.comments, input.loc);
+            for (index, input) in inputs.iter_mut().enumerate() {
+                pending.entry(&mut input.comments, input.loc, index == 0);
             }
         }
         SectionKind::Equations(equations) => {
-            for equation in equations {
-                pending.entry(&mut equation.comments, equation.loc);
+            for (index, equation) in equations.iter_mut().enumerate() {
+                pending.entry(&mut equation.comments, equation.loc, index == 0);
             }
         }
         SectionKind::Spike(_) | SectionKind::Refractory { .. } | SectionKind::Method(_) => {}
@@ -84,8 +101,8 @@ fn section_entries(kind: &mut SectionKind, pending: &mut Pending<'_>) {
 }
 
 fn assigns(entries: &mut [crate::front::ast::Assign], pending: &mut Pending<'_>) {
-    for assign in entries {
-        pending.entry(&mut assign.comments, assign.loc);
+    for (index, assign) in entries.iter_mut().enumerate() {
+        pending.entry(&mut assign.comments, assign.loc, index == 0);
     }
 }
 
@@ -100,23 +117,33 @@ struct Pending<'s> {
 }
 
 impl Pending<'_> {
-    /// The comments of a node without children.
-    fn entry(&mut self, comments: &mut Comments, loc: Loc) {
-        comments.leading = self.before(loc);
+    /// The comments of a node without children; `first` when it is the
+    /// first entry of its block.
+    fn entry(&mut self, comments: &mut Comments, loc: Loc, first: bool) {
+        self.leading(comments, loc, first);
         comments.trailing = self.after(loc);
     }
 
-    /// Takes every comment that starts before the node at `loc`.
-    fn before(&mut self, loc: Loc) -> Vec<String> {
+    /// Takes every comment that starts before the node at `loc` as its
+    /// leading comments, and notes whether a blank line comes before them
+    /// (never for the `first` node of a file or block).
+    fn leading(&mut self, comments: &mut Comments, loc: Loc, first: bool) {
+        let mut start = loc.0.start;
         let mut taken = Vec::new();
-        while let Some((start, text)) = self.comments.get_mut(self.next) {
-            if *start >= loc.0.start {
+        while let Some((comment_start, text)) = self.comments.get_mut(self.next) {
+            if *comment_start >= loc.0.start {
                 break;
             }
-            taken.extend(text.take());
+            if let Some(text) = text.take() {
+                if taken.is_empty() {
+                    start = start.min(*comment_start);
+                }
+                taken.push(text);
+            }
             self.next += 1;
         }
-        taken
+        comments.leading = taken;
+        comments.blank_line_before = !first && blank_line_before(self.source, start);
     }
 
     /// Takes the comment after the node at `loc` on the line it ends on.
@@ -139,4 +166,18 @@ impl Pending<'_> {
             .filter_map(|(_, text)| text)
             .collect()
     }
+}
+
+/// Whether the whitespace just before byte `offset` of `source` holds an
+/// empty line. Comments and tokens never hold a newline, so the newlines
+/// counted are those between the node and the token or comment before it.
+fn blank_line_before(source: &str, offset: u32) -> bool {
+    let before = source.as_bytes().get(..offset as usize).unwrap_or_default();
+    before
+        .iter()
+        .rev()
+        .take_while(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n'))
+        .filter(|&&byte| byte == b'\n')
+        .nth(1)
+        .is_some()
 }
