@@ -5,7 +5,7 @@ use crate::args::CheckArgs;
 use crate::input::compile;
 use crate::ir::{memory_limit, too_large};
 use crate::output::human_bytes;
-use neurc_compiler::passes::expand::estimate;
+use neurc_compiler::passes::expand::{ExpandError, check_memory, estimate};
 use neurc_ir::{Dimension, Network, Node, units::Quantity};
 
 /// Runs `neurc check`.
@@ -21,19 +21,21 @@ pub fn run(args: &CheckArgs) -> Outcome {
         .sum::<f64>()
         .round() as u64;
     let bytes: u64 = estimates.iter().map(|e| e.held_bytes).sum();
-    let limit = memory_limit(args.max_memory);
-    if bytes > limit {
-        let largest = estimates.iter().max_by_key(|e| e.held_bytes);
-        if let Some(largest) = largest {
-            return too_large(
-                &network,
-                &compilation.sources,
-                largest.projection,
-                bytes,
-                limit,
-                args.model.json,
-            );
-        }
+    if let Err(ExpandError::TooLarge {
+        projection,
+        estimated_bytes,
+        limit_bytes,
+        ..
+    }) = check_memory(&estimates, memory_limit(args.max_memory))
+    {
+        return too_large(
+            &network,
+            &compilation.sources,
+            projection,
+            estimated_bytes,
+            limit_bytes,
+            args.model.json,
+        );
     }
     if args.model.json {
         let summary = serde_json::json!({

@@ -25,7 +25,17 @@ pub fn run(args: &IrArgs) -> Outcome {
             max_memory_bytes: memory_limit(args.max_memory),
         };
         match expand(&network, &options) {
-            Ok(c) => Some(c),
+            Ok(c) => {
+                if cfg!(debug_assertions)
+                    && let Err(violations) = neurc_ir::verify_connectivity(&network, &c)
+                {
+                    for v in violations {
+                        eprintln!("error[neurc::internal::invalid_tables]: {v}");
+                    }
+                    return Outcome::Internal;
+                }
+                Some(c)
+            }
             Err(ExpandError::TooLarge {
                 projection,
                 estimated_bytes,

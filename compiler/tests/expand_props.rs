@@ -238,16 +238,18 @@ proptest! {
         p in prop_oneof![Just(0.0), Just(1.0), 0.0..1.0f64, 0.0..0.02f64],
         seed in any::<u64>(),
     ) {
-        let (network, id) =
-            pair_network(seed, range(0, pre_len), range(post_start, post_len), Rule::Bernoulli { p });
+        let (pre, post) = (range(0, pre_len), range(post_start, post_len));
+        let (network, id) = pair_network(seed, pre, post, Rule::Bernoulli { p });
         let table = expand_one(&network, id);
-        let projection = projection(range(0, pre_len), range(post_start, post_len), Rule::Bernoulli { p });
-        check_table(&table, &projection);
+        check_table(&table, &projection(pre, post, Rule::Bernoulli { p }));
         let n = f64::from(pre_len) * f64::from(post_len);
         let mean = n * p;
         let sigma = (n * p * (1.0 - p)).sqrt();
         let count = table.targets.len() as f64;
-        prop_assert!((count - mean).abs() <= 5.0 * sigma + 1e-9, "{count} synapses, expected {mean} ± {sigma}");
+        prop_assert!(
+            (count - mean).abs() <= 5.0 * sigma + 1e-9,
+            "{count} synapses, expected {mean} ± {sigma}"
+        );
     }
 
     #[test]
@@ -266,12 +268,13 @@ proptest! {
             (k_fraction * f64::from(candidates)) as u32
         };
         let rule = if outdegree { Rule::FixedOutdegree { k } } else { Rule::FixedIndegree { k } };
-        let (mut network, id) = pair_network(seed, range(2, pre_len), range(1, post_len), rule.clone());
+        let (pre, post) = (range(2, pre_len), range(1, post_len));
+        let (mut network, id) = pair_network(seed, pre, post, rule.clone());
         if let Some(Edge::Projection(p)) = network.graph.edge_weight_mut(id.index()) {
             p.multapses = multapses;
         }
         let table = expand_one(&network, id);
-        let mut expected = projection(range(2, pre_len), range(1, post_len), rule);
+        let mut expected = projection(pre, post, rule);
         expected.multapses = multapses;
         let pairs = check_table(&table, &expected);
         if outdegree {
@@ -339,7 +342,8 @@ proptest! {
         let mut one = projection(range(pre_start, len), range(post_start, len), Rule::OneToOne);
         one.autapses = autapses;
         let one_id = connect(&mut network, a, b, one.clone());
-        let mut all = projection(range(pre_start, len), range(post_start, post_len), Rule::AllToAll);
+        let all_post = range(post_start, post_len);
+        let mut all = projection(range(pre_start, len), all_post, Rule::AllToAll);
         all.autapses = autapses;
         let all_id = connect(&mut network, a, b, all.clone());
 
@@ -403,7 +407,8 @@ proptest! {
         let size = shape.0 * shape.1 * shape.2;
         let mut network = network(3);
         let a = population(&mut network, "a", size, Some(layout));
-        let mut p = projection(range(0, size), range(0, size), Rule::Distance { probability: within(radius) });
+        let rule = Rule::Distance { probability: within(radius) };
+        let mut p = projection(range(0, size), range(0, size), rule);
         p.autapses = autapses;
         let id = connect(&mut network, a, a, p.clone());
         let pairs = check_table(&expand_one(&network, id), &p);
@@ -415,7 +420,8 @@ proptest! {
             .flat_map(|i| (0..size).map(move |j| (i, j)))
             .filter(|&(i, j)| {
                 let (pi, pj) = (position(i), position(j));
-                let d = ((pi[0] - pj[0]).powi(2) + (pi[1] - pj[1]).powi(2) + (pi[2] - pj[2]).powi(2)).sqrt();
+                let squares = (0..3).map(|axis| (pi[axis] - pj[axis]).powi(2));
+                let d = squares.fold(0.0, |sum, square| sum + square).sqrt();
                 d < radius && (autapses || i != j)
             })
             .collect();
@@ -439,7 +445,8 @@ proptest! {
             };
             check_table(table, p);
         }
-        let other: Connectivity = expand(&mut_seed(&network, seed ^ 1), &options(2)).expect("expands");
+        let other: Connectivity =
+            expand(&mut_seed(&network, seed ^ 1), &options(2)).expect("expands");
         for (id, table) in &one.tables {
             prop_assert!(other.tables[id] != *table, "projection {} ignores the seed", id);
         }
@@ -451,6 +458,40 @@ fn mut_seed(network: &Network, seed: u64) -> Network {
     let mut network = network.clone();
     network.simulation.seed = seed;
     network
+}
+
+#[test]
+fn fixed_indegree_over_many_blocks_is_exact_and_uniform() {
+    // k = 500 makes blocks of 131 columns, so 700 columns span six blocks
+    // and 600 rows span 150 buckets.
+    for (k, multapses) in [(500, false), (500, true), (10, true)] {
+        let rule = Rule::FixedIndegree { k };
+        let (mut network, id) = pair_network(7, range(0, 600), range(0, 700), rule.clone());
+        if let Some(Edge::Projection(p)) = network.graph.edge_weight_mut(id.index()) {
+            p.multapses = multapses;
+        }
+        let one = expand(&network, &options(1)).expect("expands");
+        assert!(one == expand(&network, &options(3)).expect("expands"));
+        let table = &one.tables[&id];
+        let mut expected = projection(range(0, 600), range(0, 700), rule);
+        expected.multapses = multapses;
+        let mut indegree = vec![0u32; 700];
+        for (_, post) in check_table(table, &expected) {
+            indegree[post as usize] += 1;
+        }
+        assert!(indegree.iter().all(|&d| d == k));
+        // Each row's out-degree is binomial(700 k, 1/600) with replacement,
+        // and hypergeometric (narrower) without.
+        let mean = 700.0 * f64::from(k) / 600.0;
+        let sigma = mean.sqrt();
+        for row in 0..600 {
+            let out = (table.row_offsets[row + 1] - table.row_offsets[row]) as f64;
+            assert!(
+                (out - mean).abs() < 5.0 * sigma,
+                "row {row}: {out} vs {mean}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -576,7 +617,12 @@ fn lists_are_sorted_with_their_weights_and_delays() {
     let table = expand_one(&network, id);
     assert_eq!(table.row_offsets, [0, 2, 4]);
     assert_eq!(table.targets, [4, 5, 4, 6]);
-    assert_eq!(table.weights, PerSynapse::Varying(vec![4.0, 2.0, 3.0, 1.0]));
+    // The file's weights multiply the projection's weight (1 mV), as dense
+    // entries do.
+    assert_eq!(
+        table.weights,
+        PerSynapse::Varying(vec![4e-3, 2e-3, 3e-3, 1e-3])
+    );
     assert_eq!(table.delays, PerSynapse::Varying(vec![40, 20, 30, 10]));
 }
 

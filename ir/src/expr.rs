@@ -234,11 +234,14 @@ impl Expr {
                 }
             }
             Expr::Call(func, args) => {
-                let mut values = Vec::with_capacity(args.len());
-                for a in args {
-                    values.push(a.eval(var)?);
+                // At most three arguments: evaluated on the stack, since
+                // expansion evaluates distance rules once per pair.
+                let mut buffer = [0.0; 3];
+                let values = buffer.get_mut(..args.len())?;
+                for (value, a) in values.iter_mut().zip(args) {
+                    *value = a.eval(var)?;
                 }
-                match (func, values.as_slice()) {
+                match (func, &*values) {
                     (Func::Exp, [x]) => x.exp(),
                     (Func::Log, [x]) => x.ln(),
                     (Func::Sqrt, [x]) => x.sqrt(),

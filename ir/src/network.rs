@@ -187,7 +187,8 @@ pub enum Rule {
         path: String,
         /// `(pre, post)` indices within the projection's ranges.
         pairs: Vec<(u32, u32)>,
-        /// Per-synapse weights (SI) if the file gives them.
+        /// Per-synapse multipliers of the projection's weight, if the file
+        /// gives them (as `dense` entries are).
         weights: Option<Vec<f64>>,
         /// Per-synapse delays (seconds) if the file gives them.
         delays: Option<Vec<f64>>,

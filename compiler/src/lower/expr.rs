@@ -4,8 +4,7 @@
 
 use super::units::unit_of;
 use super::value::{
-    Eval, Scope, Value, combine_dimensions, describe_dimension, expect_dimension,
-    unknown_name,
+    Eval, Scope, Value, combine_dimensions, describe_dimension, expect_dimension, unknown_name,
 };
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::{self, ExprKind};

@@ -24,8 +24,9 @@
 //! delays and positions; the owner is the projection id (the node id for
 //! positions); the block is a fixed slice of the work:
 //!
-//! - row- and column-driven rules: blocks of 256 pre neurons (`bernoulli`,
-//!   `fixed_outdegree`, `distance`) or 256 post neurons (`fixed_indegree`);
+//! - row-driven rules (`bernoulli`, `fixed_outdegree`, `distance`): blocks
+//!   of 256 pre neurons;
+//! - `fixed_indegree`: blocks of `clamp(65536 / k, 1, 256)` post neurons;
 //! - `fixed_total`: blocks of 65 536 consecutive draws of pairs;
 //! - weights and delays: blocks of 65 536 consecutive synapses in table
 //!   order.
@@ -38,11 +39,12 @@
 //!
 //! # Weights and delays
 //!
-//! A weight is stored once ([`PerSynapse::Constant`](neurc_ir::PerSynapse)) when its distribution
-//! is a constant and the rule gives no per-synapse weights; `dense` scales
-//! the weight by each entry (constant only if every scaled value is equal);
-//! `from_file` weights and delays, when the file gives them, replace the
-//! distributions. Delays become steps as `max(1, round(delay / dt))`,
+//! A weight is stored once
+//! ([`PerSynapse::Constant`](neurc_ir::PerSynapse::Constant)) when its
+//! distribution is a constant and the rule gives no per-synapse weights;
+//! `dense` entries and `from_file` weight columns scale the weight per
+//! synapse (constant only if every scaled value is equal); `from_file`
+//! delays, when the file gives them, replace the delay distribution. Delays become steps as `max(1, round(delay / dt))`,
 //! rounding half away from zero (of the `f64` quotient, so a delay written
 //! as an exact half step may land on either side); a negative, NaN or
 //! too long (more than `u16::MAX` steps) delay, and a weight that is not
@@ -135,8 +137,9 @@ pub fn expand(network: &Network, options: &ExpandOptions) -> Result<Connectivity
 }
 
 /// Refuses estimates above the limit, naming the projection with the
-/// largest peak.
-fn check_memory(estimates: &[ProjectionEstimate], limit_bytes: u64) -> Result<(), ExpandError> {
+/// largest peak: every table held, plus the largest transient buffer of one
+/// projection, since projections are expanded one after the other.
+pub fn check_memory(estimates: &[ProjectionEstimate], limit_bytes: u64) -> Result<(), ExpandError> {
     let held: u64 = estimates.iter().map(|e| e.held_bytes).sum();
     let transient = estimates
         .iter()

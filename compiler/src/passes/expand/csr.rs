@@ -44,12 +44,26 @@ pub(super) struct RowsBlock {
     pub targets: Vec<u32>,
 }
 
-/// The blocks that cover `0..count`, in order.
-pub(super) fn blocks(count: u32) -> impl IndexedParallelIterator<Item = (u64, Range<u32>)> {
-    (0..count.div_ceil(BLOCK)).into_par_iter().map(move |b| {
-        let start = b * BLOCK;
-        (u64::from(b), start..count.min(start.saturating_add(BLOCK)))
+/// Most synapses a block of columns draws before they are filed: 2^16, so
+/// that the block's buffer (256 KiB) stays in a core's L2 cache.
+const MAX_BLOCK_SYNAPSES: u32 = 1 << 16;
+
+/// The blocks of `width` rows or columns that cover `0..count`, in order.
+pub(super) fn blocks(
+    count: u32,
+    width: u32,
+) -> impl IndexedParallelIterator<Item = (u64, Range<u32>)> {
+    (0..count.div_ceil(width)).into_par_iter().map(move |b| {
+        let start = b * width;
+        (u64::from(b), start..count.min(start.saturating_add(width)))
     })
+}
+
+/// Columns per block for a rule that draws `per_column` synapses per
+/// column: [`BLOCK`], or fewer so that a block draws at most
+/// [`MAX_BLOCK_SYNAPSES`]. It depends on the rule only, never on threads.
+pub(super) fn column_block_width(per_column: u32) -> u32 {
+    (MAX_BLOCK_SYNAPSES / per_column.max(1)).clamp(1, BLOCK)
 }
 
 /// Offsets from row lengths.
@@ -85,7 +99,7 @@ pub(super) fn fill_rows(
 ) -> Csr {
     let row_offsets = offsets((0..rows).map(row_length), rows);
     let mut targets = vec![0u32; row_offsets[rows as usize] as usize];
-    let block_ranges: Vec<_> = blocks(rows).collect();
+    let block_ranges: Vec<_> = blocks(rows, BLOCK).collect();
     let pieces = split_pieces(
         &mut targets,
         block_ranges.iter().map(|(_, range)| {
@@ -109,7 +123,7 @@ pub(super) fn collect_rows<E: Send>(
     rows: u32,
     generate: impl Fn(u64, Range<u32>) -> Result<RowsBlock, E> + Sync,
 ) -> Result<Csr, E> {
-    let generated: Vec<Result<RowsBlock, E>> = blocks(rows)
+    let generated: Vec<Result<RowsBlock, E>> = blocks(rows, BLOCK)
         .map(|(block, range)| generate(block, range))
         .collect();
     let generated = generated.into_iter().collect::<Result<Vec<_>, E>>()?;
@@ -158,47 +172,45 @@ impl RowBuckets {
         }
     }
 
-    /// Files the synapses of one block of columns: `draw(state, column,
-    /// rows)` replaces `rows` with the rows of `column`'s synapses, from a
-    /// state made by `start()`. It runs twice over the block, once to count
-    /// each bucket's synapses and once, from a fresh state, to file them at
-    /// their place, so the block holds exactly its synapses and nothing is
-    /// buffered per column beyond one column. `draw` must therefore depend
-    /// only on the state it is given.
-    pub(super) fn file_columns<S>(
+    /// Files the synapses of one block of columns (at most [`BLOCK`] of
+    /// them): `draw(column, rows)` appends to `rows` the rows of the
+    /// column's synapses. They are drawn into `scratch` (reused from block
+    /// to block), counted by bucket, then filed in exactly the space they
+    /// need.
+    pub(super) fn file_columns(
         &self,
-        block: u64,
         columns: Range<u32>,
-        start: impl Fn() -> S,
-        draw: impl Fn(&mut S, u32, &mut Vec<u32>),
+        scratch: &mut Vec<u32>,
+        mut draw: impl FnMut(u32, &mut Vec<u32>),
     ) -> ColumnBlock {
-        let mut rows = Vec::new();
-        let mut starts = vec![0u32; self.count + 1];
-        let mut state = start();
+        debug_assert!(columns.len() <= BLOCK as usize);
+        scratch.clear();
+        let mut column_ends = Vec::with_capacity(columns.len());
         for column in columns.clone() {
-            draw(&mut state, column, &mut rows);
-            for &row in &rows {
-                starts[(row >> self.shift) as usize + 1] += 1;
-            }
+            draw(column, scratch);
+            column_ends.push(scratch.len());
+        }
+        let mut starts = vec![0u32; self.count + 1];
+        for &row in scratch.iter() {
+            starts[(row >> self.shift) as usize + 1] += 1;
         }
         for bucket in 0..self.count {
             starts[bucket + 1] += starts[bucket];
         }
-        let mut entries = vec![0u32; starts[self.count] as usize];
+        let mut entries = vec![0u32; scratch.len()];
         let mut cursors = starts.clone();
-        let mut state = start();
         let local_mask = (1u32 << self.shift) - 1;
-        for column in columns {
-            draw(&mut state, column, &mut rows);
-            let column_bits = column % BLOCK;
-            for &row in &rows {
+        let mut column_start = 0;
+        for (column_in_block, column_end) in (0u32..).zip(column_ends) {
+            for &row in &scratch[column_start..column_end] {
                 let cursor = &mut cursors[(row >> self.shift) as usize];
-                entries[*cursor as usize] = (row & local_mask) << COLUMN_BITS | column_bits;
+                entries[*cursor as usize] = (row & local_mask) << COLUMN_BITS | column_in_block;
                 *cursor += 1;
             }
+            column_start = column_end;
         }
         ColumnBlock {
-            block: block as u32,
+            first_column: columns.start,
             starts,
             entries,
         }
@@ -215,8 +227,8 @@ impl RowBuckets {
 /// The synapses of one block of columns, grouped by row bucket, each
 /// group in column order.
 pub(super) struct ColumnBlock {
-    /// Which block of columns.
-    block: u32,
+    /// The block's first column.
+    first_column: u32,
     /// Where each bucket's synapses start in `entries` (and the end).
     starts: Vec<u32>,
     /// `row within bucket << COLUMN_BITS | column within block`.
@@ -282,7 +294,7 @@ pub(super) fn columns_to_rows(
                 *row_end = start + end as u64;
             }
             for block in blocks {
-                let first_target = post_start + block.block * BLOCK;
+                let first_target = post_start + block.first_column;
                 for &entry in block.bucket(bucket) {
                     let cursor = &mut cursors[(entry >> COLUMN_BITS) as usize];
                     targets[*cursor] = first_target + (entry & (BLOCK - 1));
@@ -302,21 +314,18 @@ mod tests {
 
     #[test]
     fn columns_to_rows_sorts_rows() {
-        // Columns 0, 1, 2 of block 0 and column BLOCK of block 1, over 3
-        // rows.
-        let sources: [&[u32]; 3] = [&[2, 0], &[0, 0], &[1, 2]];
+        // Columns 0, 1, 2 in one block and column 3 in another, over 3 rows.
+        let sources: [&[u32]; 4] = [&[2, 0], &[0, 0], &[1, 2], &[1]];
         let buckets = RowBuckets::new(3);
-        let draw = |_: &mut (), column: u32, rows: &mut Vec<u32>| {
-            rows.clear();
-            rows.extend_from_slice(sources.get(column as usize).copied().unwrap_or(&[1]));
-        };
+        let draw = |column: u32, rows: &mut Vec<u32>| rows.extend(sources[column as usize]);
+        let mut scratch = Vec::new();
         let blocks = [
-            buckets.file_columns(0, 0..3, || (), draw),
-            buckets.file_columns(1, BLOCK..BLOCK + 1, || (), draw),
+            buckets.file_columns(0..3, &mut scratch, draw),
+            buckets.file_columns(3..4, &mut scratch, draw),
         ];
         let csr = columns_to_rows(&buckets, 10, &blocks);
         assert_eq!(csr.row_offsets, [0, 3, 5, 7]);
-        assert_eq!(csr.targets, [10, 11, 11, 12, 10 + BLOCK, 10, 12]);
+        assert_eq!(csr.targets, [10, 11, 11, 12, 13, 10, 12]);
     }
 
     #[test]

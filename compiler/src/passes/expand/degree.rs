@@ -84,7 +84,8 @@ struct Sampler {
     /// Whether an index may be drawn twice.
     multapses: bool,
     /// Without replacement: the indices drawn so far, as a bit set over
-    /// `0..n` (cleared after each draw).
+    /// `0..n`. It is cleared after each draw, so one sampler serves any
+    /// number of draws.
     seen: Vec<u64>,
 }
 
@@ -134,25 +135,24 @@ impl Sampler {
 
 /// Each post neuron receives `k` synapses (checked to be possible): each
 /// block of columns draws its columns' sources and files them by row
-/// bucket, and [`csr::columns_to_rows`] lays the rows out.
+/// bucket, and [`csr::columns_to_rows`] lays the rows out. Blocks are
+/// [`csr::column_block_width`]`(k)` columns wide.
 pub(super) fn fixed_indegree(context: &Context, k: u32) -> Csr {
     let (pre, post) = (context.pre(), context.post());
     let buckets = RowBuckets::new(pre.len());
-    let blocks: Vec<ColumnBlock> = csr::blocks(post.len())
-        .map(|(block, columns)| {
-            let start = || {
-                let stream = context.stream(Domain::Rule, block);
-                (
-                    stream,
-                    Sampler::new(pre.len(), context.projection.multapses),
-                )
-            };
-            let draw = |(stream, sampler): &mut (Stream, Sampler), column, rows: &mut Vec<u32>| {
-                rows.resize(k as usize, 0);
-                sampler.draw(stream, rows, context.self_row(column));
-            };
-            buckets.file_columns(block, columns, start, draw)
-        })
+    let multapses = context.projection.multapses;
+    let blocks: Vec<ColumnBlock> = csr::blocks(post.len(), csr::column_block_width(k))
+        .map_init(
+            || (Vec::new(), Sampler::new(pre.len(), multapses)),
+            |(scratch, sampler), (block, columns)| {
+                let mut stream = context.stream(Domain::Rule, block);
+                buckets.file_columns(columns, scratch, |column, rows| {
+                    let start = rows.len();
+                    rows.resize(start + k as usize, 0);
+                    sampler.draw(&mut stream, &mut rows[start..], context.self_row(column));
+                })
+            },
+        )
         .collect();
     csr::columns_to_rows(&buckets, post.start, &blocks)
 }

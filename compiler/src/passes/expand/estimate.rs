@@ -175,10 +175,17 @@ fn estimate_one(context: &Context) -> ProjectionEstimate {
                 u64::from(context.pre_population.size) + u64::from(context.post_population.size);
             synapses.saturating_mul(4).saturating_add(24 * positions)
         }
-        // The synapses filed by row bucket, and each block's bucket starts.
-        Rule::FixedIndegree { .. } => {
-            let blocks = u64::from(post.len().div_ceil(csr::BLOCK));
-            synapses.saturating_mul(4).saturating_add(blocks * 4 * 257)
+        // The synapses filed by row bucket, each block's bucket starts, and
+        // one block's draws per thread.
+        Rule::FixedIndegree { k } => {
+            let width = csr::column_block_width(*k);
+            let blocks = u64::from(post.len().div_ceil(width));
+            let threads = rayon::current_num_threads() as u64;
+            let block_draws = u64::from(width) * u64::from(*k);
+            synapses
+                .saturating_mul(4)
+                .saturating_add(blocks * 4 * 257)
+                .saturating_add(threads * block_draws * 4)
         }
         // Pair codes, and a second batch of codes while drawing distinct
         // pairs.

@@ -147,7 +147,7 @@ pub(super) fn list(
             row_offsets,
             targets: order.iter().map(|&i| post_start + pairs[i].1).collect(),
         },
-        weights: weights.map_or(RuleWeights::Distribution, |w| RuleWeights::Given(pick(w))),
+        weights: weights.map_or(RuleWeights::Distribution, |w| RuleWeights::Scaled(pick(w))),
         delays: delays.map(pick),
     })
 }

@@ -14,10 +14,9 @@ const VALUE_BLOCK: usize = 1 << 16;
 pub(super) enum RuleWeights {
     /// The projection's weight distribution.
     Distribution,
-    /// The distribution scaled per synapse (`dense` entries).
+    /// The distribution scaled per synapse (`dense` entries, `from_file`
+    /// weight columns).
     Scaled(Vec<f64>),
-    /// Given per synapse (`from_file`), replacing the distribution.
-    Given(Vec<f64>),
 }
 
 /// The weights of a table of `synapses` synapses; every one must be finite.
@@ -63,7 +62,6 @@ pub(super) fn weights(
             values.iter_mut().zip(&scales).for_each(|(w, s)| *w *= s);
             check_all(values).map(PerSynapse::Varying)
         }
-        (RuleWeights::Given(values), _) => check_all(values).map(PerSynapse::Varying),
     }
 }
 
