@@ -4,8 +4,7 @@ use crate::Outcome;
 use crate::args::CheckArgs;
 use crate::input::compile;
 use crate::ir::{memory_limit, too_large};
-use crate::output::human_bytes;
-use neurc_compiler::passes::expand::{ExpandError, check_memory, estimate};
+use neurc_compiler::passes::expand::{ExpandError, check_memory, estimate, human_bytes};
 use neurc_ir::{Dimension, Network, Node, units::Quantity};
 
 /// Runs `neurc check`.

@@ -4,10 +4,13 @@
 use crate::Outcome;
 use crate::args::IrArgs;
 use crate::input::compile;
-use crate::output::{human_bytes, print_diagnostics};
+use crate::output::print_diagnostics;
 use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
+use neurc_compiler::passes::expand::human_bytes;
 use neurc_compiler::passes::expand::{ExpandError, ExpandOptions, default_memory_limit, expand};
-use neurc_ir::{Network, ProjId};
+use neurc_ir::{Connectivity, Network, ProjId};
+use serde::Serialize;
+use std::io::Write;
 
 /// Runs `neurc ir`.
 pub fn run(args: &IrArgs) -> Outcome {
@@ -60,17 +63,31 @@ pub fn run(args: &IrArgs) -> Outcome {
     } else {
         None
     };
-    let value = serde_json::json!({ "network": network, "connectivity": connectivity });
-    match serde_json::to_string(&value) {
-        Ok(text) => {
-            println!("{text}");
-            Outcome::Ok
-        }
+    // Streamed: an expanded network holds millions of synapses, too many
+    // to build a JSON tree of first.
+    let document = IrDocument {
+        network: &network,
+        connectivity: connectivity.as_ref(),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = serde_json::to_writer(&mut out, &document)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Outcome::Ok,
         Err(error) => {
-            eprintln!("error[neurc::internal]: cannot encode the IR as JSON: {error}");
-            Outcome::Internal
+            eprintln!("error[neurc::io::write]: cannot write the IR: {error}");
+            Outcome::UserError
         }
     }
+}
+
+/// What `neurc ir` prints.
+#[derive(Serialize)]
+struct IrDocument<'a> {
+    network: &'a Network,
+    connectivity: Option<&'a Connectivity>,
 }
 
 /// The memory limit for synapse tables: the user's, or half of physical memory.

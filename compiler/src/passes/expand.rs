@@ -67,7 +67,7 @@ mod random;
 mod rules;
 mod values;
 
-pub use error::ExpandError;
+pub use error::{ExpandError, human_bytes};
 pub use estimate::{ProjectionEstimate, default_memory_limit, estimate};
 
 use neurc_ir::{

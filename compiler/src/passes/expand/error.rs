@@ -275,7 +275,7 @@ fn delay_problem(name: &str, delay: f64, dt: f64) -> String {
 }
 
 /// Bytes in binary units for messages (`1.5 GiB`).
-fn human_bytes(bytes: u64) -> String {
+pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
