@@ -4,7 +4,7 @@
 use super::expr::{Binding, ModelScope, Ty, lower_expr};
 use super::network::{NetworkBuilder, boolean, unknown_setting, whole_number};
 use super::value::{
-    Eval, Value, describe_dimension, eval, eval_distribution, eval_number, expect_dimension,
+    Eval, Report, Value, describe_dimension, eval, eval_distribution, eval_number, expect_dimension,
 };
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::{Arg, CallSpec, ConnectDecl, ConnectSetting, Expr, Ident};
@@ -121,21 +121,24 @@ fn settings<'d>(
     for setting in &decl.settings {
         match setting {
             ConnectSetting::Weight { value, target, .. } => {
-                match b.ok(eval_distribution(value, b.consts, "a weight")) {
+                match b
+                    .diagnostics
+                    .ok(eval_distribution(value, b.consts, "a weight"))
+                {
                     Some((d, dim)) => weight = Some((d, dim, target, value.loc.0)),
                     None => ok = false,
                 }
             }
             ConnectSetting::Assign(entry) => match entry.name.name.as_str() {
-                "delay" => match b.ok(delay_value(entry, b.consts)) {
+                "delay" => match b.diagnostics.ok(delay_value(entry, b.consts)) {
                     Some(d) => delay = Some(d),
                     None => ok = false,
                 },
-                "autapses" => match b.ok(boolean(entry, b.consts)) {
+                "autapses" => match b.diagnostics.ok(boolean(entry, b.consts)) {
                     Some(v) => autapses = v,
                     None => ok = false,
                 },
-                "multapses" => match b.ok(boolean(entry, b.consts)) {
+                "multapses" => match b.diagnostics.ok(boolean(entry, b.consts)) {
                     Some(v) => multapses = v,
                     None => ok = false,
                 },
@@ -362,7 +365,7 @@ fn rule(b: &mut NetworkBuilder<'_>, spec: &CallSpec) -> Option<Rule> {
             expect_dimension(q.dimension, Dimension::DIMENSIONLESS, e.loc.0, what)?;
             whole_number(q, e.loc.0, what, 0.0, max)
         });
-        b.ok(q)
+        b.diagnostics.ok(q)
     };
     let degree = f64::from(u32::MAX);
     Some(match name {
@@ -457,8 +460,10 @@ fn rule_fits(
 }
 
 fn probability(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<f64> {
-    let q = b.ok(eval_number(e, b.consts, "a probability"))?;
-    b.ok(expect_dimension(
+    let q = b
+        .diagnostics
+        .ok(eval_number(e, b.consts, "a probability"))?;
+    b.diagnostics.ok(expect_dimension(
         q.dimension,
         Dimension::DIMENSIONLESS,
         e.loc.0,
@@ -494,7 +499,7 @@ fn distance_probability(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<neurc_ir
         )],
         consts: b.consts,
     };
-    let (lowered, ty) = b.ok(lower_expr(e, &scope))?;
+    let (lowered, ty) = b.diagnostics.ok(lower_expr(e, &scope))?;
     if ty != Ty::Number(Dimension::DIMENSIONLESS) {
         b.diagnostics.push(
             Diagnostic::error(
@@ -511,9 +516,9 @@ fn distance_probability(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<neurc_ir
 
 /// `dense(matrix)`: a list of equally long rows of dimensionless numbers.
 fn dense(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<Rule> {
-    let value = b.ok(eval(e, b.consts))?;
+    let value = b.diagnostics.ok(eval(e, b.consts))?;
     let matrix = dense_entries(&value, e.loc.0);
-    b.ok(matrix)
+    b.diagnostics.ok(matrix)
 }
 
 fn dense_entries(value: &Value, at: Span) -> Eval<Rule> {

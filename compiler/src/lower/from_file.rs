@@ -7,7 +7,7 @@
 
 use super::connect::directory_of;
 use super::network::NetworkBuilder;
-use super::value::{Value, eval};
+use super::value::{Report, Value, eval};
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::Expr;
 use neurc_ir::Rule;
@@ -18,7 +18,7 @@ const COLUMNS: [&str; 4] = ["pre", "post", "weight", "delay_ms"];
 /// Reads the file named by `e` into a list rule; whether its indices fit a
 /// projection's neurons is checked per projection.
 pub fn read(b: &mut NetworkBuilder<'_>, e: &Expr) -> Option<Rule> {
-    let value = b.ok(eval(e, b.consts))?;
+    let value = b.diagnostics.ok(eval(e, b.consts))?;
     let Value::Str(path) = value else {
         b.diagnostics.push(
             Diagnostic::error(

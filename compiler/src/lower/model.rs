@@ -4,7 +4,7 @@
 use super::expr::{Binding, ModelScope, Ty, lower_expr};
 use super::scope::Locals;
 use super::units::unit_of;
-use super::value::{Eval, Failure, Scope, Value, describe_dimension, eval};
+use super::value::{Eval, Report, Scope, Value, describe_dimension, eval};
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::{Assign, ModelDecl, Section, SectionKind};
 use crate::suggest::closest;
@@ -21,18 +21,9 @@ struct ModelLowering<'m, 's> {
     decl: &'m ModelDecl,
     consts: &'s dyn Scope,
     diagnostics: &'m mut Vec<Diagnostic>,
-}
-
-impl ModelLowering<'_, '_> {
-    fn report(&mut self, failure: Failure) {
-        if let Failure::New(d) = failure {
-            self.diagnostics.push(*d);
-        }
-    }
-
-    fn ok<T>(&mut self, result: Eval<T>) -> Option<T> {
-        result.map_err(|f| self.report(f)).ok()
-    }
+    /// Parameters, state variables and inputs declared so far, with their
+    /// spans: the three share one namespace.
+    declared: Vec<(String, Span)>,
 }
 
 /// Lowers a `neuron` declaration, reporting every problem found. Returns
@@ -47,6 +38,7 @@ pub fn lower_neuron(
         decl,
         consts,
         diagnostics,
+        declared: Vec::new(),
     };
     let sections = cx.sections();
     let (params, param_values) = cx.params(sections.parameters);
@@ -99,7 +91,7 @@ pub fn lower_neuron(
 
     let dynamics = cx.dynamics(&sections, &state, &inputs, &scope);
     let spike = sections.spike.and_then(|(expr, _)| {
-        let (lowered, ty) = cx.ok(lower_expr(expr, &scope))?;
+        let (lowered, ty) = cx.diagnostics.ok(lower_expr(expr, &scope))?;
         if ty != Ty::Condition {
             cx.diagnostics.push(
                 Diagnostic::error(
@@ -234,8 +226,8 @@ impl<'m> ModelLowering<'m, '_> {
         s
     }
 
-    fn check_unique(&mut self, names: &mut Vec<(String, Span)>, name: &str, span: Span) -> bool {
-        if let Some((_, first)) = names.iter().find(|(n, _)| n == name) {
+    fn check_unique(&mut self, name: &str, span: Span) -> bool {
+        if let Some((_, first)) = self.declared.iter().find(|(n, _)| n == name) {
             self.diagnostics.push(
                 Diagnostic::error(
                     "neurc::name::duplicate",
@@ -258,26 +250,25 @@ impl<'m> ModelLowering<'m, '_> {
             );
             return false;
         }
-        names.push((name.to_string(), span));
+        self.declared.push((name.to_string(), span));
         true
     }
 
     fn params(&mut self, entries: &[Assign]) -> (Vec<ParamDecl>, Vec<(String, Value)>) {
         let mut declared = Vec::new();
         let mut values: Vec<(String, Value)> = Vec::new();
-        let mut names = Vec::new();
         for entry in entries {
-            if !self.check_unique(&mut names, &entry.name.name, entry.name.loc.0) {
+            if !self.check_unique(&entry.name.name, entry.name.loc.0) {
                 continue;
             }
             let scope = Locals {
-                values: values.clone(),
+                values: &values,
                 outer: self.consts,
             };
-            let Some(value) = self.ok(eval(&entry.value, &scope)) else {
+            let Some(value) = self.diagnostics.ok(eval(&entry.value, &scope)) else {
                 continue;
             };
-            let Some((default, dimension)) = self.ok(param_value(&value, entry)) else {
+            let Some((default, dimension)) = self.diagnostics.ok(param_value(&value, entry)) else {
                 continue;
             };
             values.push((entry.name.name.clone(), value));
@@ -292,21 +283,18 @@ impl<'m> ModelLowering<'m, '_> {
 
     fn state(&mut self, entries: &[Assign], params: &[(String, Value)]) -> Vec<StateDecl> {
         let mut declared = Vec::new();
-        let mut names: Vec<(String, Span)> = params
-            .iter()
-            .map(|(n, _)| (n.clone(), Span::default()))
-            .collect();
         let scope = Locals {
-            values: params.to_vec(),
+            values: params,
             outer: self.consts,
         };
         for entry in entries {
-            if !self.check_unique(&mut names, &entry.name.name, entry.name.loc.0) {
+            if !self.check_unique(&entry.name.name, entry.name.loc.0) {
                 continue;
             }
             let what = format!("the initial value of `{}`", entry.name.name);
             if let Some((init, dimension)) =
-                self.ok(super::value::eval_distribution(&entry.value, &scope, &what))
+                self.diagnostics
+                    .ok(super::value::eval_distribution(&entry.value, &scope, &what))
             {
                 declared.push(StateDecl {
                     name: entry.name.name.clone(),
@@ -321,6 +309,9 @@ impl<'m> ModelLowering<'m, '_> {
     fn inputs(&mut self, entries: &[crate::front::ast::InputDecl]) -> Vec<InputDecl> {
         let mut declared = Vec::new();
         for entry in entries {
+            if !self.check_unique(&entry.name.name, entry.name.loc.0) {
+                continue;
+            }
             match unit_of(&entry.unit) {
                 Ok((_, dimension)) => declared.push(InputDecl {
                     name: entry.name.name.clone(),
@@ -410,7 +401,7 @@ impl<'m> ModelLowering<'m, '_> {
                 );
                 continue;
             }
-            let Some((rhs, ty)) = self.ok(lower_expr(&eq.rhs, scope)) else {
+            let Some((rhs, ty)) = self.diagnostics.ok(lower_expr(&eq.rhs, scope)) else {
                 continue;
             };
             let expected = state[var].dimension / Dimension::TIME;
@@ -468,7 +459,7 @@ impl<'m> ModelLowering<'m, '_> {
                     });
                 continue;
             };
-            let Some((value, ty)) = self.ok(lower_expr(&entry.value, scope)) else {
+            let Some((value, ty)) = self.diagnostics.ok(lower_expr(&entry.value, scope)) else {
                 continue;
             };
             if ty != Ty::Number(state[var].dimension) {
@@ -505,7 +496,7 @@ impl<'m> ModelLowering<'m, '_> {
         state: &[StateDecl],
         scope: &ModelScope<'_>,
     ) -> Option<Refractory> {
-        let (lowered, ty) = self.ok(lower_expr(period, scope))?;
+        let (lowered, ty) = self.diagnostics.ok(lower_expr(period, scope))?;
         if ty != Ty::Number(Dimension::TIME) {
             self.diagnostics.push(
                 Diagnostic::error(

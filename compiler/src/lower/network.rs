@@ -7,7 +7,7 @@ use super::load::Module;
 use super::model::{lower_neuron, param_value};
 use super::scope::{Consts, Definitions};
 use super::value::{
-    Eval, Failure, Value, describe_dimension, eval, eval_distribution, eval_number,
+    Eval, Failure, Report, Value, describe_dimension, eval, eval_distribution, eval_number,
     expect_dimension,
 };
 use crate::diagnostic::Diagnostic;
@@ -52,18 +52,6 @@ impl<'a> NetworkBuilder<'a> {
             broken_populations: HashSet::new(),
             diagnostics: Vec::new(),
         }
-    }
-
-    /// Records a failure unless it was already reported.
-    pub fn report(&mut self, failure: Failure) {
-        if let Failure::New(d) = failure {
-            self.diagnostics.push(*d);
-        }
-    }
-
-    /// The value of a result, reporting its failure.
-    pub fn ok<T>(&mut self, result: Eval<T>) -> Option<T> {
-        result.map_err(|f| self.report(f)).ok()
     }
 
     /// Lowers every item of the root file, then checks the models of every
@@ -199,7 +187,7 @@ impl<'a> NetworkBuilder<'a> {
             let at = entry.value.loc.0;
             match entry.name.name.as_str() {
                 "dt" => {
-                    if let Some(q) = self.ok(time_setting(entry, self.consts)) {
+                    if let Some(q) = self.diagnostics.ok(time_setting(entry, self.consts)) {
                         if q > 0.0 {
                             sim.dt = q;
                         } else {
@@ -208,7 +196,7 @@ impl<'a> NetworkBuilder<'a> {
                     }
                 }
                 "duration" => {
-                    if let Some(q) = self.ok(time_setting(entry, self.consts)) {
+                    if let Some(q) = self.diagnostics.ok(time_setting(entry, self.consts)) {
                         if q >= 0.0 {
                             sim.duration = q;
                         } else {
@@ -221,7 +209,7 @@ impl<'a> NetworkBuilder<'a> {
                         expect_dimension(q.dimension, Dimension::DIMENSIONLESS, at, "the seed")?;
                         whole_number(q, at, "the seed", 0.0, u64::MAX as f64)
                     });
-                    if let Some(seed) = self.ok(seed) {
+                    if let Some(seed) = self.diagnostics.ok(seed) {
                         sim.seed = seed as u64;
                     }
                 }
@@ -267,7 +255,7 @@ impl<'a> NetworkBuilder<'a> {
                     f64::from(u32::MAX),
                 )
             });
-        let size = self.ok(size);
+        let size = self.diagnostics.ok(size);
         let model = model_id.and_then(|id| self.network.model(id)).cloned();
         let (Some(model_id), Some(size), Some(model)) = (model_id, size, model) else {
             self.broken_populations.insert(name);
@@ -322,7 +310,10 @@ impl<'a> NetworkBuilder<'a> {
         let key = entry.name.name.as_str();
         let at = entry.value.loc.0;
         if key == "positions" {
-            if let Some(layout) = self.ok(layout(entry, self.consts, population.size)) {
+            if let Some(layout) = self
+                .diagnostics
+                .ok(layout(entry, self.consts, population.size))
+            {
                 population.positions = Some(layout);
             }
         } else if let Some(i) = model.params.iter().position(|p| p.name == key) {
@@ -338,7 +329,7 @@ impl<'a> NetworkBuilder<'a> {
                     )?;
                     Ok(value)
                 });
-            if let Some(value) = self.ok(value) {
+            if let Some(value) = self.diagnostics.ok(value) {
                 population.params[i] = value;
             }
         } else if let Some(i) = model.state.iter().position(|s| s.name == key) {
@@ -357,7 +348,7 @@ impl<'a> NetworkBuilder<'a> {
                 )?;
                 Ok(d)
             });
-            if let Some(value) = self.ok(value) {
+            if let Some(value) = self.diagnostics.ok(value) {
                 population.init[i] = value;
             }
         } else {
@@ -396,12 +387,12 @@ impl<'a> NetworkBuilder<'a> {
         let range = match &r.slice {
             None => NeuronRange::new(0, size),
             Some(Slice::Index(i)) => {
-                let i = self.ok(index(i, self.consts))?;
+                let i = self.diagnostics.ok(index(i, self.consts))?;
                 NeuronRange::new(i, i.saturating_add(1))
             }
             Some(Slice::Range(a, b)) => {
-                let a = self.ok(index(a, self.consts))?;
-                let b = self.ok(index(b, self.consts))?;
+                let a = self.diagnostics.ok(index(a, self.consts))?;
+                let b = self.diagnostics.ok(index(b, self.consts))?;
                 NeuronRange::new(a, b)
             }
         };

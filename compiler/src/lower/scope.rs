@@ -263,7 +263,7 @@ impl Consts<'_> {
 /// A scope of local values (a model's parameters) over the constants.
 pub struct Locals<'s> {
     /// Names bound locally, searched first.
-    pub values: Vec<(String, Value)>,
+    pub values: &'s [(String, Value)],
     /// The constants.
     pub outer: &'s dyn Scope,
 }

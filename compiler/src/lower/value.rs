@@ -82,6 +82,26 @@ impl From<Diagnostic> for Failure {
 /// Result of an evaluation.
 pub type Eval<T> = Result<T, Failure>;
 
+/// Collecting the failures of evaluations into a list of diagnostics,
+/// skipping those already reported elsewhere.
+pub trait Report {
+    /// Records a failure unless it was already reported.
+    fn report(&mut self, failure: Failure);
+
+    /// The value of a result, reporting its failure.
+    fn ok<T>(&mut self, result: Eval<T>) -> Option<T> {
+        result.map_err(|f| self.report(f)).ok()
+    }
+}
+
+impl Report for Vec<Diagnostic> {
+    fn report(&mut self, failure: Failure) {
+        if let Failure::New(d) = failure {
+            self.push(*d);
+        }
+    }
+}
+
 /// The names an expression can read.
 pub trait Scope {
     /// The value of a name, or `None` if the scope does not define it.
