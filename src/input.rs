@@ -71,9 +71,37 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
+/// Parses a time such as `1s`, `200 ms` or `0.5 s` into seconds.
+pub fn parse_time(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let number = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let symbol = text[number.len()..].trim();
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a time: write e.g. 1s, 200ms or \"500 ms\""))?;
+    let unit = neurc_ir::units::lookup_unit(symbol)
+        .filter(|u| u.dimension == neurc_ir::Dimension::TIME)
+        .ok_or_else(|| format!("`{text}` needs a time unit: s, ms or us"))?;
+    let seconds = value * unit.scale;
+    if !(seconds.is_finite() && seconds >= 0.0) {
+        return Err(format!("`{text}` is not a duration >= 0"));
+    }
+    Ok(seconds)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_bytes;
+    use super::{parse_bytes, parse_time};
+
+    #[test]
+    fn times_take_a_unit_with_or_without_a_space() {
+        assert_eq!(parse_time("1s"), Ok(1.0));
+        assert_eq!(parse_time("200 ms"), Ok(0.2));
+        assert!(parse_time("200").is_err());
+        assert!(parse_time("2 mV").is_err());
+        assert!(parse_time("-1 s").is_err());
+    }
 
     #[test]
     fn sizes_take_decimal_and_binary_units() {

@@ -10,6 +10,7 @@ mod fmt;
 mod input;
 mod ir;
 mod output;
+mod run;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Ir(a) => ir::run(a),
+        Command::Run(a) => run::run(a),
     });
     let outcome = outcome.unwrap_or_else(|_| {
         eprintln!(

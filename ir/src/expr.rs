@@ -127,6 +127,10 @@ pub enum Func {
     Rand,
     /// `randn()`: a standard normal draw from the neuron's own stream.
     Randn,
+    /// `poisson(mean)`: a Poisson-distributed count from the neuron's own
+    /// stream. As a whole spike condition it makes the neuron spike that
+    /// many times in the step (a Poisson source of any rate).
+    Poisson,
     /// `at(times)`: true in the step `[t, t + dt)` that contains one of the
     /// scheduled times of the parameter `times` (spike-time sources).
     At,
@@ -150,12 +154,13 @@ impl Func {
             Func::If => "if",
             Func::Rand => "rand",
             Func::Randn => "randn",
+            Func::Poisson => "poisson",
             Func::At => "at",
         }
     }
 
     /// Every built-in function.
-    pub const ALL: [Func; 15] = [
+    pub const ALL: [Func; 16] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -170,6 +175,7 @@ impl Func {
         Func::If,
         Func::Rand,
         Func::Randn,
+        Func::Poisson,
         Func::At,
     ];
 

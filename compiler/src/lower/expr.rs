@@ -253,6 +253,15 @@ fn lower_call(
     };
     let ty = match f {
         Func::Rand | Func::Randn => Ty::Number(Dimension::DIMENSIONLESS),
+        Func::Poisson => {
+            expect_dimension(
+                number(0)?,
+                Dimension::DIMENSIONLESS,
+                lowered[0].1,
+                "the mean of `poisson`",
+            )?;
+            Ty::Number(Dimension::DIMENSIONLESS)
+        }
         Func::Exp | Func::Log | Func::Tanh | Func::Sin | Func::Cos => {
             expect_dimension(
                 number(0)?,

@@ -9,8 +9,8 @@ use crate::diagnostic::Diagnostic;
 use crate::front::ast::{Assign, ModelDecl, Section, SectionKind};
 use crate::suggest::closest;
 use neurc_ir::{
-    Assignment, Dimension, Distribution, Dynamics, Expr, InputDecl, Method, NeuronModel, Ode,
-    ParamDecl, ParamValue, Refractory, Span, StateDecl, Var,
+    Assignment, Dimension, Distribution, Dynamics, Expr, Func, InputDecl, Method, NeuronModel,
+    Ode, ParamDecl, ParamValue, Refractory, Span, StateDecl, Var,
 };
 
 /// Names every model expression can read besides the model's own.
@@ -92,7 +92,9 @@ pub fn lower_neuron(
     let dynamics = cx.dynamics(&sections, &state, &inputs, &scope);
     let spike = sections.spike.and_then(|(expr, _)| {
         let (lowered, ty) = cx.diagnostics.ok(lower_expr(expr, &scope))?;
-        if ty != Ty::Condition {
+        // `spike poisson(mean)` spikes a Poisson-distributed number of times.
+        let counts = matches!(lowered, Expr::Call(Func::Poisson, _));
+        if ty != Ty::Condition && !counts {
             cx.diagnostics.push(
                 Diagnostic::error(
                     "neurc::model::spike_not_condition",
@@ -103,7 +105,10 @@ pub fn lower_neuron(
                     ),
                 )
                 .label(expr.loc.0, "not a condition")
-                .help("compare the membrane variable with a threshold, e.g. `spike v > v_th`"),
+                .help(
+                    "compare the membrane variable with a threshold, e.g. `spike v > v_th`, \
+                     or spike a Poisson count of times with `spike poisson(rate * dt)`",
+                ),
             );
             return None;
         }

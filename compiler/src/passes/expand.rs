@@ -69,6 +69,7 @@ mod values;
 
 pub use error::{ExpandError, human_bytes};
 pub use estimate::{ProjectionEstimate, default_memory_limit, estimate};
+pub use values::{NeuronValue, neuron_values};
 
 use neurc_ir::{
     Connectivity, Network, NeuronRange, NodeId, Population, ProjId, Projection, Rule, SynapseTable,

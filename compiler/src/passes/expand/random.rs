@@ -20,6 +20,8 @@ pub(super) enum Domain {
     Positions,
     /// Pairs sampled to estimate the size of a distance rule.
     Estimate,
+    /// Per-neuron parameter values and initial states.
+    NeuronValues,
 }
 
 impl Domain {
@@ -31,6 +33,7 @@ impl Domain {
             Domain::Delay => 0xa409_3822_299f_31d1,
             Domain::Positions => 0x082e_fa98_ec4e_6c89,
             Domain::Estimate => 0x4528_21e6_38d0_1377,
+            Domain::NeuronValues => 0xbe54_66cf_34e9_0c6d,
         }
     }
 }

@@ -45,7 +45,7 @@ pub(super) fn check_distance(context: &Context, probability: &Expr) -> Result<()
     probability.walk(&mut |e| match e {
         Expr::Var(Var::Distance | Var::Dt) => {}
         Expr::Var(_) => problem = Some("reads a variable other than the distance"),
-        Expr::Call(Func::Rand | Func::Randn | Func::At, _) => {
+        Expr::Call(Func::Rand | Func::Randn | Func::Poisson | Func::At, _) => {
             problem = Some("calls a random or schedule function")
         }
         _ => {}

@@ -136,6 +136,38 @@ fn draw<T: Copy + Default + Send>(
     }
 }
 
+/// What a per-neuron value is, which keys its stream.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NeuronValue {
+    /// The value of model parameter `k`.
+    Param(u32),
+    /// The initial value of state variable `k`.
+    InitialState(u32),
+}
+
+/// One value per neuron of the population with node index `node`, drawn
+/// from `distribution` by one stream keyed by `(seed, node, what)`, in
+/// neuron order. Constants are not drawn.
+pub fn neuron_values(
+    seed: u64,
+    node: u32,
+    what: NeuronValue,
+    distribution: &Distribution,
+    neurons: u32,
+) -> Vec<f64> {
+    if let Some(value) = distribution.as_constant() {
+        return vec![value; neurons as usize];
+    }
+    let block = match what {
+        NeuronValue::Param(k) => u64::from(k),
+        NeuronValue::InitialState(k) => (1 << 32) | u64::from(k),
+    };
+    let mut stream = Stream::new(seed, Domain::NeuronValues, u64::from(node), block);
+    (0..neurons)
+        .map(|_| sample(distribution, &mut stream))
+        .collect()
+}
+
 /// One draw. `Clipped` clamps the inner draw (it does not redraw), so the
 /// bounds carry the probability mass outside them.
 fn sample(distribution: &Distribution, stream: &mut Stream) -> f64 {
