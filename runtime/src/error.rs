@@ -29,3 +29,14 @@ pub enum RunError {
     #[error("internal error in the executor: {0}")]
     Internal(String),
 }
+
+/// States are checked for NaN and infinity after every this many steps
+/// and after the last: often enough to name the step range, rarely enough
+/// to cost nothing. Every executor checks after the same steps, so they
+/// report the same finding.
+pub const CHECK_EVERY: u64 = 64;
+
+/// Whether the states are checked after step `step` of a run of `steps`.
+pub fn is_check_step(step: u64, steps: u64) -> bool {
+    step % CHECK_EVERY == CHECK_EVERY - 1 || step + 1 == steps
+}

@@ -2,6 +2,7 @@
 //! from them.
 
 pub mod interpret;
+pub mod jit;
 pub mod plan;
 pub mod program;
 pub mod random;

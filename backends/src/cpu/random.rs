@@ -69,29 +69,175 @@ const INVERSION_LIMIT: f64 = 10.0;
 
 /// A Poisson-distributed count with mean `lambda`, given `exp_neg_lambda =
 /// exp(-lambda)`. Small means use inversion by sequential search (Devroye
-/// 1986, X.3.3): one uniform draw and about `lambda + 1` comparisons. Larger
-/// means use Hörmann's PTRS transformed rejection (1993), whose cost does
-/// not grow with the mean. A mean that is not a positive finite number
-/// gives 0 (a NaN rate is reported by the executor's state checks).
+/// 1986, X.3.3): one uniform draw compared against the cumulative
+/// probabilities `e^{-λ}·Σ λ^k/k!`, summed by the recurrence
+/// `p_k = p_{k-1}·λ/k`, until the draw is below the sum or `p_k`
+/// underflows. Larger means use Hörmann's PTRS transformed rejection
+/// (1993), whose cost does not grow with the mean. A mean that is not a
+/// positive finite number gives 0 (a NaN rate is reported by the
+/// executor's state checks).
+///
+/// A source population draws with one mean millions of times, so the sums
+/// of a mean met twice in a row are kept per thread ([`InversionTable`]):
+/// the count is then found from a guide table without a division, and is
+/// the same count the sequential search gives, since the table holds the
+/// very sums it computes.
 pub fn poisson(stream: &mut Stream, lambda: f64, exp_neg_lambda: f64) -> f64 {
     if lambda.is_nan() || lambda <= 0.0 || lambda.is_infinite() {
         return 0.0;
     }
-    if lambda < INVERSION_LIMIT {
-        let u = uniform(stream);
-        let mut count = 0.0;
+    if lambda >= INVERSION_LIMIT {
+        return ptrs(stream, lambda);
+    }
+    let u = uniform(stream);
+    TABLES.with(|tables| {
+        let mut tables = tables.borrow_mut();
+        match tables.find(lambda, exp_neg_lambda) {
+            Some(table) => table.count(u),
+            None => inversion(u, lambda, exp_neg_lambda),
+        }
+    })
+}
+
+/// The sequential search of inversion for the draw `u`.
+fn inversion(u: f64, lambda: f64, exp_neg_lambda: f64) -> f64 {
+    let mut count = 0.0;
+    let mut probability = exp_neg_lambda;
+    let mut cumulative = probability;
+    while u >= cumulative && probability > 0.0 {
+        count += 1.0;
+        probability *= lambda / count;
+        cumulative += probability;
+    }
+    count
+}
+
+/// Slots of a guide table: the draw's first bits pick where the search
+/// starts (Chen & Asau 1974).
+const GUIDE_SLOTS: usize = 64;
+
+/// Longest table kept; beyond it the sequential search goes on.
+const TABLE_LIMIT: usize = 2048;
+
+/// The cumulative sums of the sequential search for one mean.
+struct InversionTable {
+    lambda: u64,
+    exp_neg_lambda: u64,
+    /// `cumulative[k]`: the sum the search compares with after `k` steps.
+    cumulative: Vec<f64>,
+    /// The count at which the search stops whatever the draw (its
+    /// probability term underflowed), or `cumulative.len()` if it did not
+    /// within the table.
+    end: usize,
+    /// Per slot `g`, the first `k` with `cumulative[k] > g / GUIDE_SLOTS`.
+    guide: [u16; GUIDE_SLOTS],
+}
+
+impl InversionTable {
+    fn new(lambda: f64, exp_neg_lambda: f64) -> Self {
+        let mut cumulative = Vec::new();
         let mut probability = exp_neg_lambda;
-        let mut cumulative = probability;
-        // The cumulative sum can stall below 1 by rounding: stop where the
-        // remaining mass is below one part in 2^53.
-        while u >= cumulative && probability > 0.0 {
+        let mut sum = probability;
+        let mut count = 0.0;
+        let mut end = TABLE_LIMIT;
+        for k in 0..TABLE_LIMIT {
+            cumulative.push(sum);
+            if probability <= 0.0 {
+                end = k;
+                break;
+            }
             count += 1.0;
             probability *= lambda / count;
-            cumulative += probability;
+            sum += probability;
         }
-        return count;
+        let mut guide = [0u16; GUIDE_SLOTS];
+        let mut k = 0;
+        for (g, slot) in guide.iter_mut().enumerate() {
+            let threshold = g as f64 / GUIDE_SLOTS as f64;
+            while k < cumulative.len() - 1 && cumulative[k] <= threshold {
+                k += 1;
+            }
+            *slot = k as u16;
+        }
+        InversionTable {
+            lambda: lambda.to_bits(),
+            exp_neg_lambda: exp_neg_lambda.to_bits(),
+            cumulative,
+            end,
+            guide,
+        }
     }
-    ptrs(stream, lambda)
+
+    /// The count for draw `u`: the first `k` with `u < cumulative[k]`, or
+    /// `end` if that comes first.
+    fn count(&self, u: f64) -> f64 {
+        let slot = ((u * GUIDE_SLOTS as f64) as usize).min(GUIDE_SLOTS - 1);
+        let mut k = usize::from(self.guide[slot]);
+        let last = self.end.min(self.cumulative.len() - 1);
+        while k < last && u >= self.cumulative[k] {
+            k += 1;
+        }
+        if k == TABLE_LIMIT - 1 && u >= self.cumulative[k] {
+            return self.continue_search(u);
+        }
+        k.min(self.end) as f64
+    }
+
+    /// The sequential search past the end of a table that did not reach
+    /// underflow.
+    fn continue_search(&self, u: f64) -> f64 {
+        inversion(
+            u,
+            f64::from_bits(self.lambda),
+            f64::from_bits(self.exp_neg_lambda),
+        )
+    }
+}
+
+/// A few tables per thread, for the means drawn most recently.
+#[derive(Default)]
+struct TableCache {
+    tables: Vec<InversionTable>,
+    /// The last mean not in a table: a table is built for a mean when it
+    /// misses twice in a row, so neurons with a mean each never build one.
+    last_miss: Option<(u64, u64)>,
+    /// Which table to replace next.
+    next: usize,
+}
+
+/// Tables kept per thread.
+const CACHED_TABLES: usize = 4;
+
+impl TableCache {
+    fn find(&mut self, lambda: f64, exp_neg_lambda: f64) -> Option<&InversionTable> {
+        let key = (lambda.to_bits(), exp_neg_lambda.to_bits());
+        if let Some(i) = self
+            .tables
+            .iter()
+            .position(|t| (t.lambda, t.exp_neg_lambda) == key)
+        {
+            return self.tables.get(i);
+        }
+        if self.last_miss != Some(key) {
+            self.last_miss = Some(key);
+            return None;
+        }
+        let table = InversionTable::new(lambda, exp_neg_lambda);
+        let slot = if self.tables.len() < CACHED_TABLES {
+            self.tables.push(table);
+            self.tables.len() - 1
+        } else {
+            let slot = self.next;
+            self.tables[slot] = table;
+            self.next = (slot + 1) % CACHED_TABLES;
+            slot
+        };
+        self.tables.get(slot)
+    }
+}
+
+thread_local! {
+    static TABLES: std::cell::RefCell<TableCache> = std::cell::RefCell::default();
 }
 
 /// Hörmann's PTRS sampler for `lambda ≥ 10`.
@@ -215,6 +361,22 @@ mod tests {
                 (observed as f64 - expected).abs() < 5.0 * expected.sqrt() + 5.0,
                 "k = {k}: {observed} vs {expected}"
             );
+        }
+    }
+
+    #[test]
+    fn tables_give_the_counts_of_the_sequential_search() {
+        for lambda in [1e-6, 0.02, 0.5, 2.0, 7.3, 9.99] {
+            let e = f64::exp(-lambda);
+            let table = InversionTable::new(lambda, e);
+            let mut s = stream(4, 0, 0);
+            for _ in 0..100_000 {
+                let u = uniform(&mut s);
+                assert_eq!(table.count(u), inversion(u, lambda, e), "{lambda}, {u}");
+            }
+            for u in [0.0, e, 0.5, 1.0 - f64::EPSILON] {
+                assert_eq!(table.count(u), inversion(u, lambda, e), "{lambda}, {u}");
+            }
         }
     }
 

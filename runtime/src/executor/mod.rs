@@ -18,7 +18,7 @@ mod shard;
 
 pub use compile::{Compiled, compile, delivery_spec};
 
-use crate::error::RunError;
+use crate::error::{RunError, is_check_step};
 use crate::instance::Instance;
 use crate::progress::Progress;
 use crate::recording::{Recording, SpikeEvents, Trace};
@@ -29,11 +29,6 @@ use neurc_ir::PerSynapse;
 use shard::{PopulationShard, ProjectionRows, chunk, projection_rows};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
-
-/// States are checked for NaN and infinity every this many steps (and
-/// after the last): often enough to name the step range, rarely enough to
-/// cost nothing.
-const CHECK_EVERY: u64 = 64;
 
 /// The progress bar moves every this many steps.
 const PROGRESS_EVERY: u64 = 100;
@@ -145,7 +140,9 @@ pub fn run<R: Real>(
     Ok(merge(instance, records))
 }
 
-/// One thread's whole run.
+/// One thread's whole run. A thread that meets an error records it and
+/// raises the stop flag but keeps meeting the others at the barrier until
+/// they all see the flag, so no thread waits for one that has left.
 fn worker<R: Real>(
     shared: &Shared<'_, R>,
     t: usize,
@@ -153,7 +150,6 @@ fn worker<R: Real>(
 ) -> Result<ThreadRecord, RunError> {
     let instance = shared.instance;
     let threads = shared.threads;
-    let internal = |e: neurc_backends::cpu::jit::KernelError| RunError::Internal(e.to_string());
     let mut populations: Vec<PopulationShard<R>> = instance
         .populations
         .iter()
@@ -162,6 +158,78 @@ fn worker<R: Real>(
             PopulationShard::new(p, instance.seed, instance.dt, start, end)
         })
         .collect();
+    let synapses = synapse_shards(shared, &populations, t);
+    if let Err(error) = &synapses {
+        shared.fail(error.clone());
+    }
+    shared.barrier.wait();
+    let (Ok(synapses), false) = (synapses, shared.stop.load(Ordering::Acquire)) else {
+        return Err(RunError::Internal("stopped by another thread".into()));
+    };
+    let mut record = ThreadRecord {
+        spikes: vec![Vec::new(); instance.spike_probes.len()],
+        traces: instance
+            .trace_probes
+            .iter()
+            .map(|probe| {
+                let own = &populations[probe.population];
+                let start = probe.neurons.start.max(own.first);
+                let end = probe.neurons.end.min(own.first + own.n).max(start);
+                let values = Vec::with_capacity(instance.steps as usize * (end - start) as usize);
+                (start, end, values)
+            })
+            .collect(),
+        spike_counts: vec![0; instance.populations.len()],
+        synaptic_events: vec![0; instance.projections.len()],
+    };
+    // The stop flag is only raised before a barrier and only read after
+    // one, so every thread leaves the loop after the same step.
+    let mut delivery_error = None;
+    for step in 0..instance.steps {
+        if let Some(error) = delivery_error.take() {
+            shared.fail(error);
+        }
+        if let Err(error) = update(shared, t, step, &mut populations, &mut record) {
+            shared.fail(error);
+        }
+        if is_check_step(step, instance.steps) {
+            check_finite(shared, &populations, step);
+        }
+        shared.barrier.wait();
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
+        delivery_error = deliver(shared, t, step, &mut populations, &synapses, &mut record).err();
+        if let Some(progress) = progress
+            && step % PROGRESS_EVERY == 0
+        {
+            progress.set_position(step);
+        }
+    }
+    if let Some(error) = delivery_error {
+        shared.fail(error);
+    }
+    Ok(record)
+}
+
+impl<R> Shared<'_, R> {
+    /// Records an internal error and stops every thread.
+    fn fail(&self, error: RunError) {
+        self.errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(((0, 0, 0), error));
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+/// Thread `t`'s checked view of every projection's synapses.
+fn synapse_shards<'a, R: Real>(
+    shared: &'a Shared<'_, R>,
+    populations: &[PopulationShard<R>],
+    t: usize,
+) -> Result<Vec<SynapseShard<'a, R>>, RunError> {
+    let instance = shared.instance;
     let mut synapses = Vec::with_capacity(instance.projections.len());
     for (index, projection) in instance.projections.iter().enumerate() {
         let table = &projection.table;
@@ -180,106 +248,113 @@ fn worker<R: Real>(
         let post = &populations[projection.post];
         let spec = &shared.compiled.deliveries[index].1;
         let slots = instance.populations[projection.post].slots;
-        synapses.push(SynapseShard::new(spec, arrays, post.first, post.n, slots).map_err(internal)?);
+        let shard = SynapseShard::new(spec, arrays, post.first, post.n, slots)
+            .map_err(|e| RunError::Internal(format!("projection `{}`: {e}", projection.name)))?;
+        synapses.push(shard);
     }
-    let mut record = ThreadRecord {
-        spikes: vec![Vec::new(); instance.spike_probes.len()],
-        traces: instance
-            .trace_probes
-            .iter()
-            .map(|probe| {
-                let own = &populations[probe.population];
-                let start = probe.neurons.start.max(own.first);
-                let end = probe.neurons.end.min(own.first + own.n).max(start);
-                let values = Vec::with_capacity(instance.steps as usize * (end - start) as usize);
-                (start, end, values)
-            })
-            .collect(),
-        spike_counts: vec![0; instance.populations.len()],
-        synaptic_events: vec![0; instance.projections.len()],
-    };
+    Ok(synapses)
+}
+
+/// Step `step` of thread `t`'s chunk of every population: the neuron
+/// kernels, the spike lists for the other threads, and the records.
+fn update<R: Real>(
+    shared: &Shared<'_, R>,
+    t: usize,
+    step: u64,
+    populations: &mut [PopulationShard<R>],
+    record: &mut ThreadRecord,
+) -> Result<(), RunError> {
+    let instance = shared.instance;
     let kernels = &shared.compiled.kernels;
-    for step in 0..instance.steps {
-        let parity = (step % 2) as usize;
-        let time = R::from_f64(step as f64 * instance.dt);
-        for (index, shard) in populations.iter_mut().enumerate() {
-            let mut list = shared.spikes[parity][index][t]
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            let list = &mut *list;
-            let program = &instance.populations[index].program;
-            let kernel = kernels.neuron(shared.compiled.neurons[index]);
-            let spiked = kernel
-                .run(NeuronData {
-                    state: &mut shard.state,
-                    params: &shard.params,
-                    ring: &mut shard.ring,
-                    slots: instance.populations[index].slots,
-                    refractory: &mut shard.refractory,
-                    streams: &mut shard.streams,
-                    schedule: shard.schedule.as_mut(),
-                    spikes: &mut list.neurons,
-                    counts: &mut list.counts,
-                    first: shard.first,
-                    n: shard.n,
-                    time,
-                    step,
-                })
-                .map_err(internal)? as usize;
-            list.len = spiked;
-            let counts = program.counts_spikes().then_some(&list.counts[..spiked]);
-            record.spike_counts[index] += counts.map_or(spiked as u64, |c| c.iter().map(|&k| u64::from(k)).sum());
-            record_spikes(instance, &mut record, index, step, &list.neurons[..spiked], counts);
-        }
-        for (probe, (start, end, values)) in instance.trace_probes.iter().zip(&mut record.traces) {
-            let shard = &populations[probe.population];
-            let offset = probe.state as usize * shard.n as usize;
-            for i in *start..*end {
-                values.push(shard.state[offset + (i - shard.first) as usize].to_f64());
-            }
-        }
-        if step % CHECK_EVERY == CHECK_EVERY - 1 || step + 1 == instance.steps {
-            check_finite(shared, &populations, step);
-        }
-        shared.barrier.wait();
-        if shared.stop.load(Ordering::Acquire) {
-            break;
-        }
-        for (index, projection) in instance.projections.iter().enumerate() {
-            let (kernel_id, _) = shared.compiled.deliveries[index];
-            let kernel = kernels.delivery(kernel_id);
-            let post = &mut populations[projection.post];
-            let buffer_len = instance.populations[projection.post].slots as usize * post.n as usize;
-            let start = projection.buffer as usize * buffer_len;
-            let ring = &mut post.ring[start..start + buffer_len];
-            let synapse_shard = &synapses[index];
-            let (begin, end) = shared.rows[index].bounds(&projection.table, t);
-            for source in 0..threads {
-                let list = shared.spikes[parity][projection.pre][source]
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let spiked = &list.neurons[..list.len];
-                kernel
-                    .run(synapse_shard, spiked, &list.counts, ring, step)
-                    .map_err(internal)?;
-                let range = projection.pre_range;
-                record.synaptic_events[index] += spiked
-                    .iter()
-                    .filter(|&&s| range.start <= s && s < range.end)
-                    .map(|&s| {
-                        let row = (s - range.start) as usize;
-                        end[row] - begin[row]
-                    })
-                    .sum::<u64>();
-            }
-        }
-        if let Some(progress) = progress
-            && step % PROGRESS_EVERY == 0
-        {
-            progress.set_position(step);
+    let parity = (step % 2) as usize;
+    let time = R::from_f64(step as f64 * instance.dt);
+    for (index, shard) in populations.iter_mut().enumerate() {
+        let mut list = shared.spikes[parity][index][t]
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let list = &mut *list;
+        let population = &instance.populations[index];
+        let kernel = kernels.neuron(shared.compiled.neurons[index]);
+        let spiked = kernel
+            .run(NeuronData {
+                state: &mut shard.state,
+                params: &shard.params,
+                ring: &mut shard.ring,
+                slots: population.slots,
+                refractory: &mut shard.refractory,
+                streams: &mut shard.streams,
+                schedule: shard.schedule.as_mut(),
+                spikes: &mut list.neurons,
+                counts: &mut list.counts,
+                first: shard.first,
+                n: shard.n,
+                time,
+                step,
+            })
+            .map_err(|e| RunError::Internal(format!("population `{}`: {e}", population.name)))?
+            as usize;
+        list.len = spiked;
+        let counts = population
+            .program
+            .counts_spikes()
+            .then(|| &list.counts[..spiked]);
+        record.spike_counts[index] += counts.map_or(spiked as u64, |c| {
+            c.iter().map(|&k| u64::from(k)).sum()
+        });
+        record_spikes(instance, record, index, step, &list.neurons[..spiked], counts);
+    }
+    for (probe, (start, end, values)) in instance.trace_probes.iter().zip(&mut record.traces) {
+        let shard = &populations[probe.population];
+        let offset = probe.state as usize * shard.n as usize;
+        for i in *start..*end {
+            values.push(shard.state[offset + (i - shard.first) as usize].to_f64());
         }
     }
-    Ok(record)
+    Ok(())
+}
+
+/// Delivers every projection's spikes of step `step`, from every thread's
+/// lists in thread order, over thread `t`'s synapses into its rings.
+fn deliver<R: Real>(
+    shared: &Shared<'_, R>,
+    t: usize,
+    step: u64,
+    populations: &mut [PopulationShard<R>],
+    synapses: &[SynapseShard<'_, R>],
+    record: &mut ThreadRecord,
+) -> Result<(), RunError> {
+    let instance = shared.instance;
+    let parity = (step % 2) as usize;
+    for (index, projection) in instance.projections.iter().enumerate() {
+        let (kernel_id, _) = shared.compiled.deliveries[index];
+        let kernel = shared.compiled.kernels.delivery(kernel_id);
+        let post = &mut populations[projection.post];
+        let buffer_len = instance.populations[projection.post].slots as usize * post.n as usize;
+        let start = projection.buffer as usize * buffer_len;
+        let ring = &mut post.ring[start..start + buffer_len];
+        let (begin, end) = shared.rows[index].bounds(&projection.table, t);
+        let range = projection.pre_range;
+        for source in 0..shared.threads {
+            let list = shared.spikes[parity][projection.pre][source]
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            let spiked = &list.neurons[..list.len];
+            kernel
+                .run(&synapses[index], spiked, &list.counts, ring, step)
+                .map_err(|e| {
+                    RunError::Internal(format!("projection `{}`: {e}", projection.name))
+                })?;
+            record.synaptic_events[index] += spiked
+                .iter()
+                .filter(|&&s| range.start <= s && s < range.end)
+                .map(|&s| {
+                    let row = (s - range.start) as usize;
+                    end[row] - begin[row]
+                })
+                .sum::<u64>();
+        }
+    }
+    Ok(())
 }
 
 /// Appends the recorded spikes of one thread's chunk in one step.
