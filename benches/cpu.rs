@@ -18,7 +18,9 @@ use std::path::Path;
 
 /// The instance of an example, run for `duration` seconds.
 fn example(name: &str, duration: f64) -> Instance {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
     let text = std::fs::read_to_string(&path).expect("the example is readable");
     let mut network = compile(&path, &text, &Options::default())
         .network
@@ -37,8 +39,15 @@ fn simulate(c: &mut Criterion) {
         let instance = example(name, 0.1);
         let compiled = executor::compile::<f64>(&instance).expect("compiles");
         let run = |threads| {
-            executor::run(&instance, &compiled, &RunOptions { threads, progress: None })
-                .expect("runs")
+            executor::run(
+                &instance,
+                &compiled,
+                &RunOptions {
+                    threads,
+                    progress: None,
+                },
+            )
+            .expect("runs")
         };
         let events: u64 = run(1).synaptic_events.iter().sum();
         let mut group = c.benchmark_group(format!("simulate 100 ms/{name}"));
@@ -72,7 +81,9 @@ fn synaptic_floor(c: &mut Criterion) {
     let mut state = 1u64;
     let targets: Vec<u32> = (0..synapses)
         .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) % neurons) as u32
         })
         .collect();

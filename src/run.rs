@@ -37,7 +37,11 @@ pub fn run(args: &RunArgs) -> Outcome {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(file_stem(&args.model.file)));
     if let Err(error) = output::prepare(&dir) {
-        return fail(&error.to_string(), "choose a writable directory with -o DIR", json);
+        return fail(
+            &error.to_string(),
+            "choose a writable directory with -o DIR",
+            json,
+        );
     }
     let limit = memory_limit(args.max_memory);
     let threads = threads(args.threads);
@@ -81,7 +85,13 @@ pub fn run(args: &RunArgs) -> Outcome {
     let synapse_bytes = connectivity.heap_bytes();
     let instance = match instance::build(&network, connectivity) {
         Ok(i) => i,
-        Err(error) => return fail(&error.to_string(), "check the model and its parameters", json),
+        Err(error) => {
+            return fail(
+                &error.to_string(),
+                "check the model and its parameters",
+                json,
+            );
+        }
     };
     let trace_bytes = trace_bytes(&instance);
     if synapse_bytes.saturating_add(trace_bytes) > limit {
@@ -203,7 +213,11 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
         ),
     };
     if let Err(error) = output::write_run(context.dir, instance, &recording, &info) {
-        return fail(&error.to_string(), "choose a writable directory with -o DIR", json);
+        return fail(
+            &error.to_string(),
+            "choose a writable directory with -o DIR",
+            json,
+        );
     }
     if !args.quiet {
         print_summary(instance, &recording, &info, context.dir);
@@ -263,7 +277,12 @@ fn trace_bytes(instance: &Instance) -> u64 {
     instance
         .trace_probes
         .iter()
-        .map(|p| instance.steps.saturating_mul(u64::from(p.neurons.len())).saturating_mul(8))
+        .map(|p| {
+            instance
+                .steps
+                .saturating_mul(u64::from(p.neurons.len()))
+                .saturating_mul(8)
+        })
         .sum()
 }
 

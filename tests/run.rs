@@ -52,7 +52,13 @@ fn cuba_writes_every_output_with_its_published_rates() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         files(&out_dir),
-        ["exc_v.npy", "manifest.json", "report.json", "spikes.csv", "spikes.npy"]
+        [
+            "exc_v.npy",
+            "manifest.json",
+            "report.json",
+            "spikes.csv",
+            "spikes.npy"
+        ]
     );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).expect("a report"))
@@ -67,7 +73,10 @@ fn cuba_writes_every_output_with_its_published_rates() {
     let csv = std::fs::read_to_string(out_dir.join("spikes.csv")).expect("spikes");
     assert!(csv.starts_with("step,time_ms,population,neuron\n"));
     let summary = stderr(&o);
-    assert!(summary.contains("on target cpu in f64, seed 1234"), "{summary}");
+    assert!(
+        summary.contains("on target cpu in f64, seed 1234"),
+        "{summary}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -79,6 +88,8 @@ fn the_same_seed_gives_the_same_spikes_for_any_thread_count() {
         let o = neurc(&[
             "run",
             "examples/brunel.snn",
+            "--set",
+            "order=250",
             "-o",
             out_dir.to_str().expect("a UTF-8 path"),
             "--duration",
@@ -88,14 +99,18 @@ fn the_same_seed_gives_the_same_spikes_for_any_thread_count() {
             "--quiet",
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        assert!(o.stderr.is_empty(), "--quiet prints nothing: {}", stderr(&o));
+        assert!(
+            o.stderr.is_empty(),
+            "--quiet prints nothing: {}",
+            stderr(&o)
+        );
         (
             std::fs::read(out_dir.join("spikes.csv")).expect("spikes"),
             std::fs::read(out_dir.join("manifest.json")).expect("a manifest"),
         )
     };
     let one = run("1");
-    assert!(one.0.len() > 1000, "the network spikes");
+    assert!(one.0.len() > 100, "the network spikes");
     assert_eq!(one, run("2"));
     assert_eq!(one, run("3"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -156,8 +171,16 @@ fn an_unwritable_output_directory_is_named_before_the_run() {
         out_dir.to_str().expect("a UTF-8 path"),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains(out_dir.to_str().expect("a UTF-8 path")), "{}", stderr(&o));
-    assert!(!stderr(&o).contains("ran "), "refused before running: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains(out_dir.to_str().expect("a UTF-8 path")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !stderr(&o).contains("ran "),
+        "refused before running: {}",
+        stderr(&o)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

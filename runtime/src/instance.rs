@@ -250,17 +250,21 @@ fn build_population(
     let mut init = Vec::new();
     for (k, distribution) in population.init.iter().enumerate() {
         let label = format!("the initial value of `{}`", model.state[k].name);
-        init.extend(draw(NeuronValue::InitialState(k as u32), distribution, label)?);
+        init.extend(draw(
+            NeuronValue::InitialState(k as u32),
+            distribution,
+            label,
+        )?);
     }
-    let schedule = planned.schedule_param.map(|p| {
-        match &population.params[p as usize] {
+    let schedule = planned
+        .schedule_param
+        .map(|p| match &population.params[p as usize] {
             ParamValue::Schedule(lists) if lists.len() == population.size as usize => lists.clone(),
             ParamValue::Schedule(lists) => {
                 vec![lists.first().cloned().unwrap_or_default(); population.size as usize]
             }
             ParamValue::Scalar(_) => vec![Vec::new(); population.size as usize],
-        }
-    });
+        });
     Ok(PopulationInstance {
         node,
         name: name(),

@@ -39,7 +39,10 @@ fn same(a: &Result<Recording, RunError>, b: &Result<Recording, RunError>) -> boo
                 && a.traces.len() == b.traces.len()
                 && a.traces.iter().zip(&b.traces).all(|(x, y)| {
                     x.values.len() == y.values.len()
-                        && x.values.iter().zip(&y.values).all(|(p, q)| p.to_bits() == q.to_bits())
+                        && x.values
+                            .iter()
+                            .zip(&y.values)
+                            .all(|(p, q)| p.to_bits() == q.to_bits())
                 })
         }
         (Err(a), Err(b)) => a == b,

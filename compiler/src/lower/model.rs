@@ -9,8 +9,8 @@ use crate::diagnostic::Diagnostic;
 use crate::front::ast::{Assign, ModelDecl, Section, SectionKind};
 use crate::suggest::closest;
 use neurc_ir::{
-    Assignment, Dimension, Distribution, Dynamics, Expr, Func, InputDecl, Method, NeuronModel,
-    Ode, ParamDecl, ParamValue, Refractory, Span, StateDecl, Var,
+    Assignment, Dimension, Distribution, Dynamics, Expr, Func, InputDecl, Method, NeuronModel, Ode,
+    ParamDecl, ParamValue, Refractory, Span, StateDecl, Var,
 };
 
 /// Names every model expression can read besides the model's own.

@@ -23,7 +23,10 @@ impl<R: Real> Compiled<R> {
     /// Compile time of each population's neuron kernel.
     pub fn neuron_times(&self) -> Vec<Duration> {
         let k = &self.kernels;
-        self.neurons.iter().map(|&id| k.neuron(id).compile_time()).collect()
+        self.neurons
+            .iter()
+            .map(|&id| k.neuron(id).compile_time())
+            .collect()
     }
 
     /// Compile time of each projection's delivery kernel.

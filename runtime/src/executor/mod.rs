@@ -65,6 +65,10 @@ struct ThreadRecord {
     synaptic_events: Vec<u64>,
 }
 
+/// Where an error was found: (population, variable, neuron), so that
+/// the first by this order is reported whatever the thread count.
+type Finding = (usize, usize, u32);
+
 /// What every thread shares.
 struct Shared<'a, R> {
     instance: &'a Instance,
@@ -74,7 +78,7 @@ struct Shared<'a, R> {
     spikes: [Vec<Vec<RwLock<SpikeList>>>; 2],
     barrier: SpinBarrier,
     stop: AtomicBool,
-    errors: Mutex<Vec<((usize, usize, u32), RunError)>>,
+    errors: Mutex<Vec<(Finding, RunError)>>,
     threads: usize,
 }
 
@@ -122,14 +126,17 @@ pub fn run<R: Real>(
             .collect();
         let mut records = vec![worker(shared, 0, options.progress)];
         for w in workers {
-            records.push(
-                w.join()
-                    .unwrap_or_else(|_| Err(RunError::Internal("a worker thread panicked".into()))),
-            );
+            records
+                .push(w.join().unwrap_or_else(|_| {
+                    Err(RunError::Internal("a worker thread panicked".into()))
+                }));
         }
         records
     });
-    let mut errors = shared.errors.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut errors = shared
+        .errors
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     // The first finding by (population, variable, neuron), as one thread
     // would have found it.
     errors.sort_by_key(|(key, _)| *key);
@@ -298,10 +305,16 @@ fn update<R: Real>(
             .program
             .counts_spikes()
             .then(|| &list.counts[..spiked]);
-        record.spike_counts[index] += counts.map_or(spiked as u64, |c| {
-            c.iter().map(|&k| u64::from(k)).sum()
-        });
-        record_spikes(instance, record, index, step, &list.neurons[..spiked], counts);
+        record.spike_counts[index] +=
+            counts.map_or(spiked as u64, |c| c.iter().map(|&k| u64::from(k)).sum());
+        record_spikes(
+            instance,
+            record,
+            index,
+            step,
+            &list.neurons[..spiked],
+            counts,
+        );
     }
     for (probe, (start, end, values)) in instance.trace_probes.iter().zip(&mut record.traces) {
         let shard = &populations[probe.population];
@@ -429,7 +442,10 @@ fn merge(instance: &Instance, records: Vec<ThreadRecord>) -> Recording {
         }
     }
     for (p, events) in recording.spikes.iter_mut().enumerate() {
-        let mut all: Vec<(u64, u32)> = records.iter().flat_map(|r| r.spikes[p].iter().copied()).collect();
+        let mut all: Vec<(u64, u32)> = records
+            .iter()
+            .flat_map(|r| r.spikes[p].iter().copied())
+            .collect();
         // Threads hold ascending neuron chunks, so a stable sort by step
         // alone gives (step, neuron) order.
         all.sort_by_key(|&(step, _)| step);
@@ -455,7 +471,8 @@ fn merge(instance: &Instance, records: Vec<ThreadRecord>) -> Recording {
             }
             let column = (start - probe.neurons.start) as usize;
             for (step, row) in own.chunks_exact(own_width).enumerate() {
-                values[step * width + column..step * width + column + own_width].copy_from_slice(row);
+                values[step * width + column..step * width + column + own_width]
+                    .copy_from_slice(row);
             }
         }
         recording.traces.push(Trace { values });

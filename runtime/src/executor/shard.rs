@@ -46,7 +46,11 @@ fn slice_major<R: Real>(values: &[f64], size: u32, start: u32, end: u32) -> Vec<
     }
     values
         .chunks_exact(size)
-        .flat_map(|var| var[start as usize..end as usize].iter().map(|&v| R::from_f64(v)))
+        .flat_map(|var| {
+            var[start as usize..end as usize]
+                .iter()
+                .map(|&v| R::from_f64(v))
+        })
         .collect()
 }
 
@@ -74,7 +78,9 @@ impl<R: Real> PopulationShard<R> {
             },
             schedule: population.schedule.as_ref().map(|times| {
                 Schedule::new(
-                    times[start as usize..end as usize].iter().map(Vec::as_slice),
+                    times[start as usize..end as usize]
+                        .iter()
+                        .map(Vec::as_slice),
                     dt,
                 )
             }),
