@@ -178,6 +178,15 @@ pub fn expm(a: &Matrix) -> Matrix {
 fn pade_expm(a: &Matrix) -> Matrix {
     let n = a.size();
     let norm = a.norm1();
+    if !norm.is_finite() {
+        // A coefficient is infinite or NaN (a parameter of zero below a
+        // fraction bar): the propagators are NaN, and the executors' state
+        // checks name the population.
+        return Matrix {
+            n,
+            data: vec![f64::NAN; n * n],
+        };
+    }
     let squarings = if norm > THETA13 {
         (norm / THETA13).log2().ceil() as i32
     } else {
