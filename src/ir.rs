@@ -39,25 +39,8 @@ pub fn run(args: &IrArgs) -> Outcome {
                 }
                 Some(c)
             }
-            Err(ExpandError::TooLarge {
-                projection,
-                estimated_bytes,
-                limit_bytes,
-                ..
-            }) => {
-                return too_large(
-                    &network,
-                    &compilation.sources,
-                    projection,
-                    estimated_bytes,
-                    limit_bytes,
-                    args.model.json,
-                );
-            }
             Err(error) => {
-                let d = expand_diagnostic(&network, &error);
-                print_diagnostics(&[d], &compilation.sources, args.model.json);
-                return Outcome::UserError;
+                return report_expand_error(&network, &compilation.sources, error, args.model.json);
             }
         }
     } else {
@@ -126,6 +109,36 @@ pub fn too_large(
     }
     print_diagnostics(&[d], sources, json);
     crate::Outcome::DoesNotFit
+}
+
+/// Reports a failed expansion: a network over the memory limit (exit 2),
+/// or an invalid projection, pointing at it (exit 1).
+pub fn report_expand_error(
+    network: &Network,
+    sources: &SourceMap,
+    error: ExpandError,
+    json: bool,
+) -> Outcome {
+    match error {
+        ExpandError::TooLarge {
+            projection,
+            estimated_bytes,
+            limit_bytes,
+            ..
+        } => too_large(
+            network,
+            sources,
+            projection,
+            estimated_bytes,
+            limit_bytes,
+            json,
+        ),
+        error => {
+            let d = expand_diagnostic(network, &error);
+            print_diagnostics(&[d], sources, json);
+            Outcome::UserError
+        }
+    }
 }
 
 /// An expansion error pointing at its projection.

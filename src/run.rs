@@ -4,11 +4,11 @@
 use crate::Outcome;
 use crate::args::{PrecisionArg, RunArgs};
 use crate::input::compile;
-use crate::ir::{memory_limit, too_large};
+use crate::ir::{memory_limit, report_expand_error};
 use crate::output::print_diagnostics;
 use neurc_backends::cpu::Real;
 use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
-use neurc_compiler::passes::expand::{ExpandError, ExpandOptions, expand, human_bytes};
+use neurc_compiler::passes::expand::{ExpandOptions, expand, human_bytes};
 use neurc_ir::{FileId, Network};
 use neurc_runtime::executor::{self, Options};
 use neurc_runtime::instance::{self, Instance};
@@ -56,30 +56,7 @@ pub fn run(args: &RunArgs) -> Outcome {
     });
     let connectivity = match expanded {
         Ok(c) => c,
-        Err(ExpandError::TooLarge {
-            projection,
-            estimated_bytes,
-            limit_bytes,
-            ..
-        }) => {
-            return too_large(
-                &network,
-                &compilation.sources,
-                projection,
-                estimated_bytes,
-                limit_bytes,
-                json,
-            );
-        }
-        Err(error) => {
-            let mut d = Diagnostic::error("neurc::expand::invalid", error.to_string())
-                .help("fix the projection's rule or sizes");
-            if let Some(span) = network.spans.edges.get(&error.projection()) {
-                d = d.label(*span, "this projection");
-            }
-            print_diagnostics(&[d], &compilation.sources, json);
-            return Outcome::UserError;
-        }
+        Err(error) => return report_expand_error(&network, &compilation.sources, error, json),
     };
     let expanded_at = Instant::now();
     let synapse_bytes = connectivity.heap_bytes();

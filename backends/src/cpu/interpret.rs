@@ -234,7 +234,8 @@ impl<R: Real> Frame<'_, R> {
     }
 }
 
-fn apply_fn<R: Real>(f: MathFn, a: R) -> R {
+/// A one-argument function in `R`, as the program defines it.
+pub(crate) fn apply_fn<R: Real>(f: MathFn, a: R) -> R {
     match f {
         MathFn::Neg => -a,
         MathFn::Abs => a.abs(),
@@ -248,7 +249,8 @@ fn apply_fn<R: Real>(f: MathFn, a: R) -> R {
     }
 }
 
-fn apply_op<R: Real>(op: BinOp, a: R, b: R) -> R {
+/// A binary operation in `R`, as the program defines it.
+pub(crate) fn apply_op<R: Real>(op: BinOp, a: R, b: R) -> R {
     match op {
         BinOp::Add => a + b,
         BinOp::Sub => a - b,

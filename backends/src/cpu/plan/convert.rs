@@ -3,6 +3,7 @@
 //! every subexpression that reads only constants is folded.
 
 use super::PlanError;
+use crate::cpu::interpret::{apply_fn, apply_op};
 use crate::cpu::program::{BinOp, Code, MathFn, Slot};
 use neurc_ir::{BinaryOp, Expr, Func, UnaryOp, Var};
 
@@ -154,10 +155,11 @@ fn power(base: Code, exponent: f64) -> Option<Code> {
     })
 }
 
-/// A one-argument function, folded if its argument is a constant.
+/// A one-argument function, folded if its argument is a constant (in
+/// `f64`, by the interpreter's own arithmetic).
 pub fn unary(f: MathFn, a: Code) -> Code {
     match a {
-        Code::Const(x) => Code::Const(apply_unary(f, x)),
+        Code::Const(x) => Code::Const(apply_fn(f, x)),
         a => Code::Unary(f, Box::new(a)),
     }
 }
@@ -165,7 +167,7 @@ pub fn unary(f: MathFn, a: Code) -> Code {
 /// A binary operation, folded if both operands are constants.
 pub fn binary(op: BinOp, a: Code, b: Code) -> Code {
     match (a, b) {
-        (Code::Const(x), Code::Const(y)) => Code::Const(apply_binary(op, x, y)),
+        (Code::Const(x), Code::Const(y)) => Code::Const(apply_op(op, x, y)),
         (a, b) => Code::Binary(op, Box::new(a), Box::new(b)),
     }
 }
@@ -177,53 +179,6 @@ pub fn select(c: Code, a: Code, b: Code) -> Code {
             Code::Const(if c != 0.0 { a } else { b })
         }
         (c, a, b) => Code::Select(Box::new(c), Box::new(a), Box::new(b)),
-    }
-}
-
-/// Folding arithmetic: the operations of [`crate::cpu::program`] in `f64`.
-fn apply_unary(f: MathFn, x: f64) -> f64 {
-    match f {
-        MathFn::Neg => -x,
-        MathFn::Abs => x.abs(),
-        MathFn::Sqrt => x.sqrt(),
-        MathFn::Floor => x.floor(),
-        MathFn::Exp => x.exp(),
-        MathFn::Log => x.ln(),
-        MathFn::Tanh => x.tanh(),
-        MathFn::Sin => x.sin(),
-        MathFn::Cos => x.cos(),
-    }
-}
-
-fn apply_binary(op: BinOp, a: f64, b: f64) -> f64 {
-    let truth = |t: bool| if t { 1.0 } else { 0.0 };
-    match op {
-        BinOp::Add => a + b,
-        BinOp::Sub => a - b,
-        BinOp::Mul => a * b,
-        BinOp::Div => a / b,
-        BinOp::Lt => truth(a < b),
-        BinOp::Le => truth(a <= b),
-        BinOp::Gt => truth(a > b),
-        BinOp::Ge => truth(a >= b),
-        BinOp::Eq => truth(a == b),
-        BinOp::Ne => truth(a != b),
-        BinOp::And => truth(a != 0.0 && b != 0.0),
-        BinOp::Or => truth(a != 0.0 || b != 0.0),
-        BinOp::Min => {
-            if b < a {
-                b
-            } else {
-                a
-            }
-        }
-        BinOp::Max => {
-            if b > a {
-                b
-            } else {
-                a
-            }
-        }
     }
 }
 
@@ -318,10 +273,10 @@ mod tests {
 
     #[test]
     fn folding_follows_the_program_rules_for_nan() {
-        assert!(apply_binary(BinOp::Min, f64::NAN, 1.0).is_nan());
-        assert_eq!(apply_binary(BinOp::Min, 1.0, f64::NAN), 1.0);
-        assert_eq!(apply_binary(BinOp::Max, 1.0, f64::NAN), 1.0);
-        assert_eq!(apply_binary(BinOp::And, f64::NAN, 1.0), 1.0);
+        assert!(apply_op(BinOp::Min, f64::NAN, 1.0).is_nan());
+        assert_eq!(apply_op(BinOp::Min, 1.0, f64::NAN), 1.0);
+        assert_eq!(apply_op(BinOp::Max, 1.0, f64::NAN), 1.0);
+        assert_eq!(apply_op(BinOp::And, f64::NAN, 1.0), 1.0);
     }
 
     #[test]
