@@ -77,7 +77,12 @@ struct Shared<'a, R> {
     /// Per step parity, per population, per thread.
     spikes: [Vec<Vec<RwLock<SpikeList>>>; 2],
     barrier: SpinBarrier,
-    stop: AtomicBool,
+    /// Raised by a thread that met an error during the step of this
+    /// parity (setup counts as step −1) and read after that step's
+    /// barrier. A flag for the next step can be raised before a slow
+    /// thread has read this one, so one flag would stop threads at
+    /// different steps and leave one waiting at a barrier for ever.
+    stop: [AtomicBool; 2],
     errors: Mutex<Vec<(Finding, RunError)>>,
     threads: usize,
 }
@@ -115,7 +120,7 @@ pub fn run<R: Real>(
         rows: projection_rows(instance, threads),
         spikes: [spike_lists(), spike_lists()],
         barrier: SpinBarrier::new(threads),
-        stop: AtomicBool::new(false),
+        stop: [AtomicBool::new(false), AtomicBool::new(false)],
         errors: Mutex::new(Vec::new()),
         threads,
     };
@@ -167,10 +172,10 @@ fn worker<R: Real>(
         .collect();
     let synapses = synapse_shards(shared, &populations, t);
     if let Err(error) = &synapses {
-        shared.fail(error.clone());
+        shared.fail(SETUP, error.clone());
     }
     shared.barrier.wait();
-    let (Ok(synapses), false) = (synapses, shared.stop.load(Ordering::Acquire)) else {
+    let (Ok(synapses), false) = (synapses, shared.stopped(SETUP)) else {
         return Err(RunError::Internal("stopped by another thread".into()));
     };
     let mut record = ThreadRecord {
@@ -189,21 +194,21 @@ fn worker<R: Real>(
         spike_counts: vec![0; instance.populations.len()],
         synaptic_events: vec![0; instance.projections.len()],
     };
-    // The stop flag is only raised before a barrier and only read after
-    // one, so every thread leaves the loop after the same step.
+    // A step's stop flag is only raised before its barrier and only read
+    // after it, so every thread leaves the loop after the same step.
     let mut delivery_error = None;
     for step in 0..instance.steps {
         if let Some(error) = delivery_error.take() {
-            shared.fail(error);
+            shared.fail(step, error);
         }
         if let Err(error) = update(shared, t, step, &mut populations, &mut record) {
-            shared.fail(error);
+            shared.fail(step, error);
         }
         if is_check_step(step, instance.steps) {
             check_finite(shared, &populations, step);
         }
         shared.barrier.wait();
-        if shared.stop.load(Ordering::Acquire) {
+        if shared.stopped(step) {
             break;
         }
         delivery_error = deliver(shared, t, step, &mut populations, &synapses, &mut record).err();
@@ -214,19 +219,33 @@ fn worker<R: Real>(
         }
     }
     if let Some(error) = delivery_error {
-        shared.fail(error);
+        shared.fail(instance.steps, error);
     }
     Ok(record)
 }
 
+/// The step whose stop flag the setup raises: step −1, by parity.
+const SETUP: u64 = 1;
+
 impl<R> Shared<'_, R> {
-    /// Records an internal error and stops every thread.
-    fn fail(&self, error: RunError) {
+    /// Records an error found in `step` and stops every thread after that
+    /// step's barrier.
+    fn fail(&self, step: u64, error: RunError) {
+        self.report(step, (0, 0, 0), error);
+    }
+
+    /// Records `error` at `finding` and raises `step`'s stop flag.
+    fn report(&self, step: u64, finding: Finding, error: RunError) {
         self.errors
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(((0, 0, 0), error));
-        self.stop.store(true, Ordering::Release);
+            .push((finding, error));
+        self.stop[(step % 2) as usize].store(true, Ordering::Release);
+    }
+
+    /// Whether some thread met an error in `step`.
+    fn stopped(&self, step: u64) -> bool {
+        self.stop[(step % 2) as usize].load(Ordering::Acquire)
     }
 }
 
@@ -415,12 +434,7 @@ fn check_finite<R: Real>(shared: &Shared<'_, R>, populations: &[PopulationShard<
             time_ms: (step + 1) as f64 * instance.dt * 1e3,
             value: format!("{value}"),
         };
-        shared
-            .errors
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(((index, position / n, neuron), error));
-        shared.stop.store(true, Ordering::Release);
+        shared.report(step, (index, position / n, neuron), error);
         return;
     }
 }
