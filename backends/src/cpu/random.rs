@@ -99,6 +99,26 @@ pub fn poisson(stream: &mut Stream, lambda: f64, exp_neg_lambda: f64) -> f64 {
     })
 }
 
+/// The Poisson draws of one constant mean, from a table built once: what a
+/// source whose rate is fixed when its kernel is compiled draws with, so
+/// that neither the mean's checks nor the per-thread cache cost anything
+/// per draw. Each draw is the one [`poisson`] gives for the same stream.
+pub struct ConstantPoisson(InversionTable);
+
+impl ConstantPoisson {
+    /// The table of mean `lambda` (with `exp_neg_lambda = exp(-lambda)`),
+    /// if [`poisson`] draws this mean by inversion: `0 < lambda < 10`.
+    pub fn new(lambda: f64, exp_neg_lambda: f64) -> Option<Self> {
+        (lambda > 0.0 && lambda < INVERSION_LIMIT)
+            .then(|| ConstantPoisson(InversionTable::new(lambda, exp_neg_lambda)))
+    }
+
+    /// A count, from one uniform draw of `stream`.
+    pub fn draw(&self, stream: &mut Stream) -> f64 {
+        self.0.count(uniform(stream))
+    }
+}
+
 /// The sequential search of inversion for the draw `u`.
 fn inversion(u: f64, lambda: f64, exp_neg_lambda: f64) -> f64 {
     let mut count = 0.0;
@@ -112,85 +132,72 @@ fn inversion(u: f64, lambda: f64, exp_neg_lambda: f64) -> f64 {
     count
 }
 
-/// Slots of a guide table: the draw's first bits pick where the search
-/// starts (Chen & Asau 1974).
-const GUIDE_SLOTS: usize = 64;
+/// Slots of a guide table: the draw's first ten bits pick where the search
+/// starts (Chen & Asau 1974). With this many, a slot holds a boundary
+/// between two counts for only a few in a hundred draws.
+const GUIDE_SLOTS: usize = 1024;
 
-/// Longest table kept; beyond it the sequential search goes on.
-const TABLE_LIMIT: usize = 2048;
-
-/// The cumulative sums of the sequential search for one mean.
+/// The cumulative sums of the sequential search for one mean below
+/// [`INVERSION_LIMIT`].
 struct InversionTable {
     lambda: u64,
     exp_neg_lambda: u64,
-    /// `cumulative[k]`: the sum the search compares with after `k` steps.
+    /// `cumulative[k]`: the sum the search compares with after `k` steps,
+    /// up to the step `end` where it stops whatever the draw (its
+    /// probability term is no longer positive, or the sum no longer
+    /// finite), which holds +∞ instead.
     cumulative: Vec<f64>,
-    /// The count at which the search stops whatever the draw (its
-    /// probability term underflowed), or `cumulative.len()` if it did not
-    /// within the table.
-    end: usize,
     /// Per slot `g`, the first `k` with `cumulative[k] > g / GUIDE_SLOTS`.
-    guide: [u16; GUIDE_SLOTS],
+    guide: Box<[u16; GUIDE_SLOTS]>,
 }
 
 impl InversionTable {
+    /// The table of `lambda < INVERSION_LIMIT`. Its length is bounded: the
+    /// terms `p_k = p_{k-1}·λ/k` shrink by more than half per step once
+    /// `k > 2λ`, so they underflow (or the sum overflows) within about a
+    /// thousand steps whatever `exp_neg_lambda` is.
     fn new(lambda: f64, exp_neg_lambda: f64) -> Self {
         let mut cumulative = Vec::new();
         let mut probability = exp_neg_lambda;
         let mut sum = probability;
         let mut count = 0.0;
-        let mut end = TABLE_LIMIT;
-        for k in 0..TABLE_LIMIT {
+        // The search compares a draw with this sum and goes on only if the
+        // draw is not below it and the term is positive.
+        while probability > 0.0 && sum < f64::INFINITY {
             cumulative.push(sum);
-            if probability <= 0.0 {
-                end = k;
-                break;
-            }
             count += 1.0;
             probability *= lambda / count;
             sum += probability;
         }
-        let mut guide = [0u16; GUIDE_SLOTS];
+        // The step where it stops: no draw goes past +∞.
+        cumulative.push(f64::INFINITY);
+        let mut guide = Box::new([0u16; GUIDE_SLOTS]);
         let mut k = 0;
         for (g, slot) in guide.iter_mut().enumerate() {
             let threshold = g as f64 / GUIDE_SLOTS as f64;
-            while k < cumulative.len() - 1 && cumulative[k] <= threshold {
+            while cumulative[k] <= threshold {
                 k += 1;
             }
-            *slot = k as u16;
+            *slot = u16::try_from(k).expect("tables of means below 10 are short");
         }
         InversionTable {
             lambda: lambda.to_bits(),
             exp_neg_lambda: exp_neg_lambda.to_bits(),
             cumulative,
-            end,
             guide,
         }
     }
 
-    /// The count for draw `u`: the first `k` with `u < cumulative[k]`, or
-    /// `end` if that comes first.
+    /// The count for draw `u` in `[0, 1)`: the first `k` with
+    /// `u < cumulative[k]`. Every sum before the guide's start is at most
+    /// `u`, and the search ends at +∞ at the latest.
     fn count(&self, u: f64) -> f64 {
         let slot = ((u * GUIDE_SLOTS as f64) as usize).min(GUIDE_SLOTS - 1);
         let mut k = usize::from(self.guide[slot]);
-        let last = self.end.min(self.cumulative.len() - 1);
-        while k < last && u >= self.cumulative[k] {
+        while self.cumulative[k] <= u {
             k += 1;
         }
-        if k == TABLE_LIMIT - 1 && u >= self.cumulative[k] {
-            return self.continue_search(u);
-        }
-        k.min(self.end) as f64
-    }
-
-    /// The sequential search past the end of a table that did not reach
-    /// underflow.
-    fn continue_search(&self, u: f64) -> f64 {
-        inversion(
-            u,
-            f64::from_bits(self.lambda),
-            f64::from_bits(self.exp_neg_lambda),
-        )
+        k as f64
     }
 }
 
@@ -340,6 +347,24 @@ mod tests {
     }
 
     #[test]
+    fn a_constant_mean_draws_what_poisson_draws() {
+        for lambda in [1e-9, 0.05, 2.0, 9.999] {
+            let table = ConstantPoisson::new(lambda, (-lambda).exp()).expect("inverted");
+            let (mut a, mut b) = (stream(9, 1, 2), stream(9, 1, 2));
+            for _ in 0..100_000 {
+                assert_eq!(
+                    table.draw(&mut a),
+                    poisson(&mut b, lambda, (-lambda).exp()),
+                    "{lambda}"
+                );
+            }
+        }
+        for lambda in [0.0, -1.0, 10.0, f64::NAN, f64::INFINITY] {
+            assert!(ConstantPoisson::new(lambda, (-lambda).exp()).is_none());
+        }
+    }
+
+    #[test]
     fn poisson_probabilities_match_the_mass_function() {
         let lambda: f64 = 2.0;
         let mut s = stream(12, 0, 0);
@@ -376,6 +401,27 @@ mod tests {
             }
             for u in [0.0, e, 0.5, 1.0 - f64::EPSILON] {
                 assert_eq!(table.count(u), inversion(u, lambda, e), "{lambda}, {u}");
+            }
+        }
+        // Sums that are not those of a distribution stop where the search
+        // stops: at once for a NaN or infinite first term, on overflow for
+        // a huge one, on underflow for a tiny one.
+        for (lambda, e) in [
+            (2.0, f64::NAN),
+            (2.0, f64::INFINITY),
+            (5.0, 1e307),
+            (9.0, 1e-320),
+            (3.0, 0.0),
+        ] {
+            let table = InversionTable::new(lambda, e);
+            let mut s = stream(4, 1, 0);
+            for _ in 0..10_000 {
+                let u = uniform(&mut s);
+                assert_eq!(
+                    table.count(u),
+                    inversion(u, lambda, e),
+                    "{lambda}, {e}, {u}"
+                );
             }
         }
     }

@@ -13,7 +13,7 @@
 
 use super::JitError;
 use super::emit::float_type;
-use crate::cpu::random::Stream;
+use crate::cpu::random::{ConstantPoisson, Stream};
 use crate::cpu::real::Real;
 use crate::cpu::schedule::Schedule;
 use cranelift_codegen::ir::{AbiParam, FuncRef, InstBuilder, Signature, Type, Value, types};
@@ -41,13 +41,15 @@ pub(super) enum Helper {
     Normal,
     /// [`Real::poisson`] of the neuron's stream.
     Poisson,
+    /// [`ConstantPoisson::draw`] of the neuron's stream.
+    ConstantPoisson,
     /// [`Schedule::fires`], as 1 or 0.
     Scheduled,
 }
 
 impl Helper {
     /// How many helpers there are.
-    pub(super) const COUNT: usize = 9;
+    pub(super) const COUNT: usize = 10;
 
     /// Every helper, in a fixed order (their index in [`Helper::index`]).
     pub(super) const ALL: [Helper; Helper::COUNT] = [
@@ -59,6 +61,7 @@ impl Helper {
         Helper::Uniform,
         Helper::Normal,
         Helper::Poisson,
+        Helper::ConstantPoisson,
         Helper::Scheduled,
     ];
 
@@ -78,6 +81,7 @@ impl Helper {
             Helper::Uniform => "uniform",
             Helper::Normal => "normal",
             Helper::Poisson => "poisson",
+            Helper::ConstantPoisson => "constant_poisson",
             Helper::Scheduled => "scheduled",
         };
         format!("neurc_{name}_{}", R::PRECISION.name())
@@ -91,6 +95,7 @@ impl Helper {
             Helper::Exp | Helper::Log | Helper::Tanh | Helper::Sin | Helper::Cos => vec![real],
             Helper::Uniform | Helper::Normal => vec![ptr],
             Helper::Poisson => vec![ptr, real, real],
+            Helper::ConstantPoisson => vec![ptr, ptr],
             Helper::Scheduled => vec![ptr, AbiParam::new(types::I32), AbiParam::new(types::I64)],
         };
         let mut signature = Signature::new(call_conv);
@@ -111,6 +116,11 @@ impl Helper {
             Helper::Normal => normal::<R> as unsafe extern "C" fn(*mut Stream) -> R as *const u8,
             Helper::Poisson => {
                 poisson::<R> as unsafe extern "C" fn(*mut Stream, R, R) -> R as *const u8
+            }
+            Helper::ConstantPoisson => {
+                constant_poisson::<R>
+                    as unsafe extern "C" fn(*mut Stream, *const ConstantPoisson) -> R
+                    as *const u8
             }
             Helper::Scheduled => {
                 scheduled::<R> as unsafe extern "C" fn(*mut Schedule, u32, u64) -> R as *const u8
@@ -218,6 +228,19 @@ unsafe extern "C" fn normal<R: Real>(stream: *mut Stream) -> R {
 unsafe extern "C" fn poisson<R: Real>(stream: *mut Stream, lambda: R, exp_neg_lambda: R) -> R {
     // SAFETY: as in `uniform`.
     R::poisson(unsafe { &mut *stream }, lambda, exp_neg_lambda)
+}
+
+/// # Safety
+/// As [`uniform`], and `table` points to a live table.
+unsafe extern "C" fn constant_poisson<R: Real>(
+    stream: *mut Stream,
+    table: *const ConstantPoisson,
+) -> R {
+    // SAFETY: as in `uniform`; kernels pass the address of a table that
+    // the `Kernels` owning their code holds, unchanged, until it drops
+    // the code.
+    let table = unsafe { &*table };
+    R::from_f64(table.draw(unsafe { &mut *stream }))
 }
 
 /// # Safety

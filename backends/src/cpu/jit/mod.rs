@@ -28,6 +28,7 @@ pub use delivery::DeliveryKernel;
 pub use neuron::NeuronKernel;
 
 use crate::cpu::program::NeuronProgram;
+use crate::cpu::random::ConstantPoisson;
 use crate::cpu::real::{Precision, Real};
 use cranelift_codegen::ir::{AbiParam, types};
 use cranelift_codegen::settings::{self, Configurable};
@@ -95,6 +96,7 @@ pub struct Jit<R> {
     builder_context: FunctionBuilderContext,
     neurons: Vec<Compiled<neuron::Shape>>,
     deliveries: Vec<Compiled<DeliverySpec>>,
+    tables: Vec<Box<ConstantPoisson>>,
     real: PhantomData<R>,
 }
 
@@ -148,6 +150,7 @@ impl<R: Real> Jit<R> {
             builder_context: FunctionBuilderContext::new(),
             neurons: Vec::new(),
             deliveries: Vec::new(),
+            tables: Vec::new(),
             real: PhantomData,
         })
     }
@@ -160,9 +163,16 @@ impl<R: Real> Jit<R> {
         })?;
         let start = Instant::now();
         let helpers = self.helpers;
+        let mut tables = Vec::new();
         let id = self.define(true, |builder, module| {
-            neuron::build::<R>(builder, Imports::new(module, &helpers), program);
+            neuron::build::<R>(
+                builder,
+                Imports::new(module, &helpers),
+                &mut tables,
+                program,
+            );
         })?;
+        self.tables.append(&mut tables);
         self.neurons.push(Compiled {
             id,
             shape: neuron::Shape::of(program),
@@ -242,6 +252,7 @@ impl<R: Real> Jit<R> {
             deliveries,
             finalize_time,
             code: self.code,
+            tables: self.tables,
         })
     }
 }
@@ -254,6 +265,10 @@ pub struct Kernels<R> {
     finalize_time: Duration,
     #[expect(dead_code, reason = "owned to free the kernels' machine code on drop")]
     code: CodeMemory,
+    /// Tables the kernels read through addresses compiled into them; boxed,
+    /// so that the addresses stay put, and dropped after `code`.
+    #[expect(dead_code, reason = "owned for the kernels, which read it by address")]
+    tables: Vec<Box<ConstantPoisson>>,
 }
 
 impl<R: Real> Kernels<R> {

@@ -16,7 +16,7 @@ use super::data::{KernelError, NeuronData, at_least, check_slots, exact, product
 use super::emit::{TRUSTED, element, field, float_type, real_const, real_shift};
 use super::helpers::{Helper, Imports};
 use crate::cpu::program::{BinOp, Code, Dest, MathFn, NeuronProgram, Slot, SpikeRule, TakeUp};
-use crate::cpu::random::Stream;
+use crate::cpu::random::{ConstantPoisson, Stream};
 use crate::cpu::real::Real;
 use crate::cpu::schedule::Schedule;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -192,10 +192,13 @@ impl<R: Real> NeuronKernel<R> {
 }
 
 /// Builds the kernel of `program` into `builder` (whose function has the
-/// signature `NeuronFn`). The program's indices have been checked.
+/// signature `NeuronFn`). The program's indices have been checked. Tables
+/// of constant Poisson means are added to `tables`, whose owner must keep
+/// them for as long as the code lives: the code holds their addresses.
 pub(super) fn build<R: Real>(
     builder: &mut FunctionBuilder,
     imports: Imports<'_>,
+    tables: &mut Vec<Box<ConstantPoisson>>,
     program: &NeuronProgram,
 ) {
     let entry = builder.create_block();
@@ -203,7 +206,7 @@ pub(super) fn build<R: Real>(
     builder.switch_to_block(entry);
     let args = builder.block_params(entry)[0];
     let invariant = Invariant::load::<R>(builder, args, program);
-    NeuronBuilder::<R>::start(builder, imports, program, invariant).finish();
+    NeuronBuilder::<R>::start(builder, imports, tables, program, invariant).finish();
     builder.seal_all_blocks();
 }
 
@@ -294,6 +297,7 @@ impl Invariant {
 struct NeuronBuilder<'a, 'f, R> {
     b: &'a mut FunctionBuilder<'f>,
     imports: Imports<'a>,
+    tables: &'a mut Vec<Box<ConstantPoisson>>,
     program: &'a NeuronProgram,
     invariant: Invariant,
     float: Type,
@@ -326,6 +330,7 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
     fn start(
         b: &'a mut FunctionBuilder<'f>,
         imports: Imports<'a>,
+        tables: &'a mut Vec<Box<ConstantPoisson>>,
         program: &'a NeuronProgram,
         invariant: Invariant,
     ) -> Self {
@@ -353,6 +358,7 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
         NeuronBuilder {
             b,
             imports,
+            tables,
             program,
             float,
             body,
@@ -582,6 +588,12 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
             Code::Rand => self.call(Helper::Uniform, &[self.stream]),
             Code::Randn => self.call(Helper::Normal, &[self.stream]),
             Code::Poisson(lambda, exp_neg_lambda) => {
+                if let Some(table) = constant_poisson::<R>(lambda, exp_neg_lambda) {
+                    let address = ptr::from_ref::<ConstantPoisson>(&table) as i64;
+                    self.tables.push(table);
+                    let table = self.b.ins().iconst(types::I64, address);
+                    return self.call(Helper::ConstantPoisson, &[self.stream, table]);
+                }
                 let lambda = self.expr(lambda);
                 let exp_neg_lambda = self.expr(exp_neg_lambda);
                 self.call(Helper::Poisson, &[self.stream, lambda, exp_neg_lambda])
@@ -720,6 +732,16 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
     fn call(&mut self, helper: Helper, args: &[Value]) -> Value {
         self.imports.call(self.b, helper, args)
     }
+}
+
+/// The table of a Poisson draw whose mean is a constant (in `R`, as the
+/// interpreter rounds it) that [`ConstantPoisson`] covers.
+fn constant_poisson<R: Real>(lambda: &Code, exp_neg_lambda: &Code) -> Option<Box<ConstantPoisson>> {
+    let (Code::Const(lambda), Code::Const(exp_neg_lambda)) = (lambda, exp_neg_lambda) else {
+        return None;
+    };
+    let in_r = |x: f64| R::from_f64(x).to_f64();
+    ConstantPoisson::new(in_r(*lambda), in_r(*exp_neg_lambda)).map(Box::new)
 }
 
 /// Whether `program` reads or writes state variable `x`.
