@@ -4,22 +4,58 @@
 //! seed, the population's node index and the neuron's index, so a neuron
 //! draws the same numbers whichever thread updates it. Every sampler is
 //! written out here rather than taken from a distributions crate, so each
-//! draw is specified by this file alone; the JIT calls these same functions.
+//! draw is specified by this file alone; compiled kernels call these same
+//! functions or, for uniform draws and Poisson counts of a constant mean,
+//! emit the same operations inline (`jit::draws`), which is why the
+//! generator's state has a fixed layout.
 
-use rand_core::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+/// A neuron's random stream: xoshiro256++'s four words of state, laid out
+/// as C lays out `uint64_t s[4]`, so compiled kernels can step it in place.
+#[repr(C)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stream {
+    /// The state words `s[0..4]`.
+    pub(crate) state: [u64; 4],
+}
 
-/// A neuron's random stream.
-pub type Stream = Xoshiro256PlusPlus;
+impl Stream {
+    /// The stream whose state is the first four outputs of SplitMix64
+    /// started at `key`, as the generator's authors recommend seeding it
+    /// (and as `rand_xoshiro`'s `seed_from_u64` does).
+    pub fn from_key(key: u64) -> Self {
+        let state = std::array::from_fn(|i| {
+            splitmix64(key.wrapping_add(SPLITMIX_STEP.wrapping_mul(i as u64)))
+        });
+        Stream { state }
+    }
+
+    /// The next 64 random bits.
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.state;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+}
 
 /// Mixed into the key so neuron streams never coincide with the streams
 /// other parts of neurc derive from the same seed (digits of e).
 const NEURON_STREAM_TAG: u64 = 0xb7e1_5162_8aed_2a6b;
 
-/// SplitMix64's output function (Steele, Lea & Flood 2014): turns a
+/// SplitMix64's increment of its state (the golden ratio in 64 bits).
+const SPLITMIX_STEP: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's output for state `x` (Steele, Lea & Flood 2014): turns a
 /// structured key into a well-mixed seed.
 fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = x.wrapping_add(SPLITMIX_STEP);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -32,7 +68,7 @@ pub fn stream(seed: u64, node: u32, neuron: u32) -> Stream {
     let key = splitmix64(
         splitmix64(splitmix64(seed ^ NEURON_STREAM_TAG) ^ u64::from(node)) ^ u64::from(neuron),
     );
-    Xoshiro256PlusPlus::seed_from_u64(key)
+    Stream::from_key(key)
 }
 
 /// A uniform `f64` in `[0, 1)` from the top 53 bits of one draw.
@@ -117,6 +153,16 @@ impl ConstantPoisson {
     pub fn draw(&self, stream: &mut Stream) -> f64 {
         self.0.count(uniform(stream))
     }
+
+    /// Per guide slot, where the search starts.
+    pub(crate) fn guide(&self) -> &[u16; GUIDE_SLOTS] {
+        &self.0.guide
+    }
+
+    /// The cumulative sums, ending with +∞.
+    pub(crate) fn cumulative(&self) -> &[f64] {
+        &self.0.cumulative
+    }
 }
 
 /// The sequential search of inversion for the draw `u`.
@@ -135,7 +181,7 @@ fn inversion(u: f64, lambda: f64, exp_neg_lambda: f64) -> f64 {
 /// Slots of a guide table: the draw's first ten bits pick where the search
 /// starts (Chen & Asau 1974). With this many, a slot holds a boundary
 /// between two counts for only a few in a hundred draws.
-const GUIDE_SLOTS: usize = 1024;
+pub(crate) const GUIDE_SLOTS: usize = 1024;
 
 /// The cumulative sums of the sequential search for one mean below
 /// [`INVERSION_LIMIT`].
@@ -299,6 +345,18 @@ mod tests {
         let mean = draws.iter().sum::<f64>() / n;
         let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
         (mean, var)
+    }
+
+    #[test]
+    fn streams_are_xoshiro256_plus_plus_seeded_by_splitmix64() {
+        use rand_core::{Rng, SeedableRng};
+        for key in [0, 1, 0x0123_4567_89ab_cdef, u64::MAX] {
+            let mut ours = Stream::from_key(key);
+            let mut reference = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(key);
+            for _ in 0..1000 {
+                assert_eq!(ours.next_u64(), reference.next_u64(), "key {key}");
+            }
+        }
     }
 
     #[test]

@@ -367,6 +367,7 @@ fn arb_code(slots: Vec<Slot>) -> BoxedStrategy<Code> {
             2 => (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, a, b)| Code::Select(Box::new(c), Box::new(a), Box::new(b))),
             1 => inner.clone().prop_map(poisson),
+            1 => (0.0..12.0f64).prop_map(folded_poisson),
             1 => (inner.clone(), inner)
                 .prop_map(|(l, e)| Code::Poisson(Box::new(l), Box::new(e))),
         ]
@@ -391,7 +392,8 @@ fn arb_condition(shape: Shape) -> impl Strategy<Value = Code> {
 fn arb_count(shape: Shape) -> impl Strategy<Value = Code> {
     let state = (0..shape.states).prop_map(|x| Code::Load(Slot::State(x)));
     prop_oneof![
-        2 => (0.0..30.0f64).prop_map(|lambda| poisson(Code::Const(lambda))),
+        1 => (0.0..30.0f64).prop_map(|lambda| poisson(Code::Const(lambda))),
+        2 => (0.0..12.0f64).prop_map(folded_poisson),
         1 => state,
         2 => arb_code(leaves(shape, 0..0)),
     ]
@@ -418,6 +420,16 @@ fn poisson(lambda: Code) -> Code {
         Box::new(Code::Unary(MathFn::Neg, Box::new(lambda.clone()))),
     );
     Code::Poisson(Box::new(lambda), Box::new(exp_neg))
+}
+
+/// A Poisson draw with a constant mean as the planner emits it once
+/// constants are folded: both operands constants (the kernels draw these
+/// from a table).
+fn folded_poisson(lambda: f64) -> Code {
+    Code::Poisson(
+        Box::new(Code::Const(lambda)),
+        Box::new(Code::Const((-lambda).exp())),
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! The Rust functions compiled kernels call for what is not one instruction:
-//! `libm`, random draws and spike schedules.
+//! The Rust functions compiled kernels call for what is not a few
+//! instructions: `libm`, normal and general Poisson draws, and spike
+//! schedules (uniform draws and Poisson draws of a constant mean are
+//! emitted inline, by `draws`).
 //!
 //! Each helper only forwards to the [`Real`] / [`random`](super::super::random)
 //! / [`Schedule`] function the interpreter calls, so both executors run the
@@ -13,7 +15,7 @@
 
 use super::JitError;
 use super::emit::float_type;
-use crate::cpu::random::{ConstantPoisson, Stream};
+use crate::cpu::random::Stream;
 use crate::cpu::real::Real;
 use crate::cpu::schedule::Schedule;
 use cranelift_codegen::ir::{AbiParam, FuncRef, InstBuilder, Signature, Type, Value, types};
@@ -35,21 +37,17 @@ pub(super) enum Helper {
     Sin,
     /// [`Real::cos`]
     Cos,
-    /// [`Real::uniform`] of the neuron's stream.
-    Uniform,
     /// [`Real::normal`] of the neuron's stream.
     Normal,
     /// [`Real::poisson`] of the neuron's stream.
     Poisson,
-    /// [`ConstantPoisson::draw`] of the neuron's stream.
-    ConstantPoisson,
     /// [`Schedule::fires`], as 1 or 0.
     Scheduled,
 }
 
 impl Helper {
     /// How many helpers there are.
-    pub(super) const COUNT: usize = 10;
+    pub(super) const COUNT: usize = 8;
 
     /// Every helper, in a fixed order (their index in [`Helper::index`]).
     pub(super) const ALL: [Helper; Helper::COUNT] = [
@@ -58,10 +56,8 @@ impl Helper {
         Helper::Tanh,
         Helper::Sin,
         Helper::Cos,
-        Helper::Uniform,
         Helper::Normal,
         Helper::Poisson,
-        Helper::ConstantPoisson,
         Helper::Scheduled,
     ];
 
@@ -78,10 +74,8 @@ impl Helper {
             Helper::Tanh => "tanh",
             Helper::Sin => "sin",
             Helper::Cos => "cos",
-            Helper::Uniform => "uniform",
             Helper::Normal => "normal",
             Helper::Poisson => "poisson",
-            Helper::ConstantPoisson => "constant_poisson",
             Helper::Scheduled => "scheduled",
         };
         format!("neurc_{name}_{}", R::PRECISION.name())
@@ -93,9 +87,8 @@ impl Helper {
         let ptr = AbiParam::new(pointer);
         let params = match self {
             Helper::Exp | Helper::Log | Helper::Tanh | Helper::Sin | Helper::Cos => vec![real],
-            Helper::Uniform | Helper::Normal => vec![ptr],
+            Helper::Normal => vec![ptr],
             Helper::Poisson => vec![ptr, real, real],
-            Helper::ConstantPoisson => vec![ptr, ptr],
             Helper::Scheduled => vec![ptr, AbiParam::new(types::I32), AbiParam::new(types::I64)],
         };
         let mut signature = Signature::new(call_conv);
@@ -112,15 +105,9 @@ impl Helper {
             Helper::Tanh => tanh::<R> as extern "C" fn(R) -> R as *const u8,
             Helper::Sin => sin::<R> as extern "C" fn(R) -> R as *const u8,
             Helper::Cos => cos::<R> as extern "C" fn(R) -> R as *const u8,
-            Helper::Uniform => uniform::<R> as unsafe extern "C" fn(*mut Stream) -> R as *const u8,
             Helper::Normal => normal::<R> as unsafe extern "C" fn(*mut Stream) -> R as *const u8,
             Helper::Poisson => {
                 poisson::<R> as unsafe extern "C" fn(*mut Stream, R, R) -> R as *const u8
-            }
-            Helper::ConstantPoisson => {
-                constant_poisson::<R>
-                    as unsafe extern "C" fn(*mut Stream, *const ConstantPoisson) -> R
-                    as *const u8
             }
             Helper::Scheduled => {
                 scheduled::<R> as unsafe extern "C" fn(*mut Schedule, u32, u64) -> R as *const u8
@@ -209,38 +196,18 @@ extern "C" fn cos<R: Real>(x: R) -> R {
 
 /// # Safety
 /// `stream` points to a live stream no one else accesses during the call.
-unsafe extern "C" fn uniform<R: Real>(stream: *mut Stream) -> R {
+unsafe extern "C" fn normal<R: Real>(stream: *mut Stream) -> R {
     // SAFETY: kernels pass `streams + i` for a neuron `i < n` of a
     // `&mut [Stream]` of length `n` that `NeuronKernel::run` borrows
     // exclusively for the whole call.
-    R::uniform(unsafe { &mut *stream })
-}
-
-/// # Safety
-/// As [`uniform`].
-unsafe extern "C" fn normal<R: Real>(stream: *mut Stream) -> R {
-    // SAFETY: as in `uniform`.
     R::normal(unsafe { &mut *stream })
 }
 
 /// # Safety
-/// As [`uniform`].
+/// As [`normal`].
 unsafe extern "C" fn poisson<R: Real>(stream: *mut Stream, lambda: R, exp_neg_lambda: R) -> R {
-    // SAFETY: as in `uniform`.
+    // SAFETY: as in `normal`.
     R::poisson(unsafe { &mut *stream }, lambda, exp_neg_lambda)
-}
-
-/// # Safety
-/// As [`uniform`], and `table` points to a live table.
-unsafe extern "C" fn constant_poisson<R: Real>(
-    stream: *mut Stream,
-    table: *const ConstantPoisson,
-) -> R {
-    // SAFETY: as in `uniform`; kernels pass the address of a table that
-    // the `Kernels` owning their code holds, unchanged, until it drops
-    // the code.
-    let table = unsafe { &*table };
-    R::from_f64(table.draw(unsafe { &mut *stream }))
 }
 
 /// # Safety

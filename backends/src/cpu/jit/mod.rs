@@ -17,6 +17,7 @@
 mod check;
 mod data;
 mod delivery;
+mod draws;
 mod emit;
 mod helpers;
 mod neuron;
@@ -96,7 +97,7 @@ pub struct Jit<R> {
     builder_context: FunctionBuilderContext,
     neurons: Vec<Compiled<neuron::Shape>>,
     deliveries: Vec<Compiled<DeliverySpec>>,
-    tables: Vec<Box<ConstantPoisson>>,
+    tables: Vec<ConstantPoisson>,
     real: PhantomData<R>,
 }
 
@@ -265,10 +266,10 @@ pub struct Kernels<R> {
     finalize_time: Duration,
     #[expect(dead_code, reason = "owned to free the kernels' machine code on drop")]
     code: CodeMemory,
-    /// Tables the kernels read through addresses compiled into them; boxed,
-    /// so that the addresses stay put, and dropped after `code`.
+    /// Tables the kernels read through addresses of their arrays compiled
+    /// into them: never changed, and dropped after `code`.
     #[expect(dead_code, reason = "owned for the kernels, which read it by address")]
-    tables: Vec<Box<ConstantPoisson>>,
+    tables: Vec<ConstantPoisson>,
 }
 
 impl<R: Real> Kernels<R> {

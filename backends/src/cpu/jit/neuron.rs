@@ -13,6 +13,7 @@
 #![allow(unsafe_code)]
 
 use super::data::{KernelError, NeuronData, at_least, check_slots, exact, product};
+use super::draws;
 use super::emit::{TRUSTED, element, field, float_type, real_const, real_shift};
 use super::helpers::{Helper, Imports};
 use crate::cpu::program::{BinOp, Code, Dest, MathFn, NeuronProgram, Slot, SpikeRule, TakeUp};
@@ -181,12 +182,14 @@ impl<R: Real> NeuronKernel<R> {
         // accesses, for neurons `i < n` only: `state`, `params` and `ring` at
         // the indices of the layouts whose lengths were checked above (the
         // program's indices were checked against the same sizes when it was
-        // compiled); `refractory[i]`, `streams[i]` (through the helpers),
-        // and the schedule only if the program has a refractory rule, draws
-        // or reads a schedule, and then their lengths were checked; and
-        // `spikes`/`counts` at most once per neuron, below `n`. Every slice
-        // is borrowed (mutably where written) for the whole call, so nothing
-        // else accesses them meanwhile.
+        // compiled); `refractory[i]`, `streams[i]` (inline or through the
+        // helpers), and the schedule only if the program has a refractory
+        // rule, draws or reads a schedule, and then their lengths were
+        // checked; `spikes`/`counts` at most once per neuron, below `n`;
+        // and the Poisson tables the `Kernels` owning the code keeps, within
+        // their bounds (`draws::constant_poisson`). Every slice is borrowed
+        // (mutably where written) for the whole call, so nothing else
+        // accesses them meanwhile.
         Ok(unsafe { (self.code)(&args) })
     }
 }
@@ -198,7 +201,7 @@ impl<R: Real> NeuronKernel<R> {
 pub(super) fn build<R: Real>(
     builder: &mut FunctionBuilder,
     imports: Imports<'_>,
-    tables: &mut Vec<Box<ConstantPoisson>>,
+    tables: &mut Vec<ConstantPoisson>,
     program: &NeuronProgram,
 ) {
     let entry = builder.create_block();
@@ -297,7 +300,7 @@ impl Invariant {
 struct NeuronBuilder<'a, 'f, R> {
     b: &'a mut FunctionBuilder<'f>,
     imports: Imports<'a>,
-    tables: &'a mut Vec<Box<ConstantPoisson>>,
+    tables: &'a mut Vec<ConstantPoisson>,
     program: &'a NeuronProgram,
     invariant: Invariant,
     float: Type,
@@ -330,7 +333,7 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
     fn start(
         b: &'a mut FunctionBuilder<'f>,
         imports: Imports<'a>,
-        tables: &'a mut Vec<Box<ConstantPoisson>>,
+        tables: &'a mut Vec<ConstantPoisson>,
         program: &'a NeuronProgram,
         invariant: Invariant,
     ) -> Self {
@@ -515,8 +518,19 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
         let (fires, count) = match rule {
             SpikeRule::Condition(code) => (self.test(code), None),
             SpikeRule::Count(code) => {
-                let value = self.expr(code);
-                let count = self.b.ins().fcvt_to_uint_sat(types::I32, value);
+                // A table's count is a whole number far below 2³², which
+                // the round trip through `R` and back would give unchanged.
+                let count = match poisson_table::<R>(code) {
+                    Some(table) => {
+                        let count = draws::constant_poisson_count(self.b, self.stream, &table);
+                        self.tables.push(table);
+                        self.b.ins().ireduce(types::I32, count)
+                    }
+                    None => {
+                        let value = self.expr(code);
+                        self.b.ins().fcvt_to_uint_sat(types::I32, value)
+                    }
+                };
                 (
                     self.b.ins().icmp_imm_u(IntCC::NotEqual, count, 0),
                     Some(count),
@@ -585,14 +599,13 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
                 let b = self.expr(b);
                 self.b.ins().select(c, a, b)
             }
-            Code::Rand => self.call(Helper::Uniform, &[self.stream]),
+            Code::Rand => draws::uniform::<R>(self.b, self.stream),
             Code::Randn => self.call(Helper::Normal, &[self.stream]),
             Code::Poisson(lambda, exp_neg_lambda) => {
-                if let Some(table) = constant_poisson::<R>(lambda, exp_neg_lambda) {
-                    let address = ptr::from_ref::<ConstantPoisson>(&table) as i64;
+                if let Some(table) = poisson_table::<R>(code) {
+                    let count = draws::constant_poisson::<R>(self.b, self.stream, &table);
                     self.tables.push(table);
-                    let table = self.b.ins().iconst(types::I64, address);
-                    return self.call(Helper::ConstantPoisson, &[self.stream, table]);
+                    return count;
                 }
                 let lambda = self.expr(lambda);
                 let exp_neg_lambda = self.expr(exp_neg_lambda);
@@ -734,14 +747,17 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
     }
 }
 
-/// The table of a Poisson draw whose mean is a constant (in `R`, as the
-/// interpreter rounds it) that [`ConstantPoisson`] covers.
-fn constant_poisson<R: Real>(lambda: &Code, exp_neg_lambda: &Code) -> Option<Box<ConstantPoisson>> {
-    let (Code::Const(lambda), Code::Const(exp_neg_lambda)) = (lambda, exp_neg_lambda) else {
+/// The table of `code` if it is a Poisson draw whose mean is a constant
+/// (in `R`, as the interpreter rounds it) that [`ConstantPoisson`] covers.
+fn poisson_table<R: Real>(code: &Code) -> Option<ConstantPoisson> {
+    let Code::Poisson(lambda, exp_neg_lambda) = code else {
+        return None;
+    };
+    let (Code::Const(lambda), Code::Const(exp_neg_lambda)) = (&**lambda, &**exp_neg_lambda) else {
         return None;
     };
     let in_r = |x: f64| R::from_f64(x).to_f64();
-    ConstantPoisson::new(in_r(*lambda), in_r(*exp_neg_lambda)).map(Box::new)
+    ConstantPoisson::new(in_r(*lambda), in_r(*exp_neg_lambda))
 }
 
 /// Whether `program` reads or writes state variable `x`.
