@@ -588,6 +588,18 @@ impl<'a, 'f, R: Real> NeuronBuilder<'a, 'f, R> {
                 let a = self.expr(a);
                 self.unary(*f, a)
             }
+            // `c + x` and `c · x` equal `x + c` and `x · c` bit for bit when
+            // `c` is not NaN (a NaN result then carries `x`'s payload or the
+            // default one, in either order), and a constant has no effects
+            // to keep in order. Second, it is folded into the instruction as
+            // a memory operand instead of being rebuilt in a register on
+            // every iteration.
+            Code::Binary(op @ (BinOp::Add | BinOp::Mul), a, b) if matches!(**a, Code::Const(c) if !c.is_nan()) =>
+            {
+                let b = self.expr(b);
+                let a = self.expr(a);
+                self.binary(*op, b, a)
+            }
             Code::Binary(op, a, b) => {
                 let a = self.expr(a);
                 let b = self.expr(b);
