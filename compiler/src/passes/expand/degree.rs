@@ -3,7 +3,7 @@
 //! multapses and without replacement otherwise; the excluded self pair is
 //! never a candidate, so the remaining candidates stay equally likely.
 
-use super::csr::{self, ColumnBlock, Csr, RowBuckets};
+use super::csr::{self, ColumnShape, ColumnSource, Csr};
 use super::random::{Domain, Stream};
 use super::{Context, ExpandError};
 use rayon::prelude::*;
@@ -89,17 +89,26 @@ struct Sampler {
     seen: Vec<u64>,
 }
 
+/// Words of the bit set of a [`Sampler`] over `n` candidates.
+fn seen_words(n: u32, multapses: bool) -> usize {
+    if multapses {
+        0
+    } else {
+        n.div_ceil(64) as usize
+    }
+}
+
+/// Bytes a [`Sampler`] over `n` candidates holds, for the estimates.
+pub(super) fn sampler_bytes(n: u32, multapses: bool) -> u64 {
+    8 * seen_words(n, multapses) as u64
+}
+
 impl Sampler {
     fn new(n: u32, multapses: bool) -> Self {
-        let words = if multapses {
-            0
-        } else {
-            n.div_ceil(64) as usize
-        };
         Sampler {
             n,
             multapses,
-            seen: vec![0; words],
+            seen: vec![0; seen_words(n, multapses)],
         }
     }
 
@@ -134,27 +143,36 @@ impl Sampler {
 }
 
 /// Each post neuron receives `k` synapses (checked to be possible): each
-/// block of columns draws its columns' sources and files them by row
-/// bucket, and [`csr::columns_to_rows`] lays the rows out. Blocks are
-/// [`csr::column_block_width`]`(k)` columns wide.
+/// block of [`csr::column_block_width`]`(k)` columns draws its columns'
+/// sources from its own stream, and [`csr::columns_to_rows`] lays the rows
+/// out.
 pub(super) fn fixed_indegree(context: &Context, k: u32) -> Csr {
-    let (pre, post) = (context.pre(), context.post());
-    let buckets = RowBuckets::new(pre.len());
-    let multapses = context.projection.multapses;
-    let blocks: Vec<ColumnBlock> = csr::blocks(post.len(), csr::column_block_width(k))
-        .map_init(
-            || (Vec::new(), Sampler::new(pre.len(), multapses)),
-            |(scratch, sampler), (block, columns)| {
-                let mut stream = context.stream(Domain::Rule, block);
-                buckets.file_columns(columns, scratch, |column, rows| {
-                    let start = rows.len();
-                    rows.resize(start + k as usize, 0);
-                    sampler.draw(&mut stream, &mut rows[start..], context.self_row(column));
-                })
-            },
-        )
-        .collect();
-    csr::columns_to_rows(&buckets, post.start, &blocks)
+    let shape = ColumnShape {
+        rows: context.pre().len(),
+        columns: context.post().len(),
+        per_column: k,
+    };
+    csr::columns_to_rows(&Indegree(context), shape, context.post().start)
+}
+
+/// The sources of `fixed_indegree`, column by column.
+struct Indegree<'a>(&'a Context<'a>);
+
+impl ColumnSource for Indegree<'_> {
+    type Worker = (Sampler, Stream);
+
+    fn worker(&self) -> Self::Worker {
+        let sampler = Sampler::new(self.0.pre().len(), self.0.projection.multapses);
+        (sampler, self.0.stream(Domain::Rule, 0))
+    }
+
+    fn start_block(&self, (_, stream): &mut Self::Worker, block: u64) {
+        *stream = self.0.stream(Domain::Rule, block);
+    }
+
+    fn draw_column(&self, (sampler, stream): &mut Self::Worker, column: u32, rows: &mut [u32]) {
+        sampler.draw(stream, rows, self.0.self_row(column));
+    }
 }
 
 /// Each pre neuron makes `k` synapses (checked to be possible), drawn in

@@ -4,7 +4,7 @@
 
 use super::random::Domain;
 use super::rules::probability_at;
-use super::{Context, csr, layout};
+use super::{Context, csr, degree, layout};
 use neurc_ir::{Expr, Network, ProjId, Rule};
 
 /// Pairs evaluated to estimate a distance rule: all of them up to this
@@ -175,17 +175,16 @@ fn estimate_one(context: &Context) -> ProjectionEstimate {
                 u64::from(context.pre_population.size) + u64::from(context.post_population.size);
             synapses.saturating_mul(4).saturating_add(24 * positions)
         }
-        // The synapses filed by row bucket, each block's bucket starts, and
-        // one block's draws per thread.
+        // Counts per bucket of every block, row counts per counting thread
+        // or one wave of filed blocks, and each thread's sampler.
         Rule::FixedIndegree { k } => {
-            let width = csr::column_block_width(*k);
-            let blocks = u64::from(post.len().div_ceil(width));
-            let threads = rayon::current_num_threads() as u64;
-            let block_draws = u64::from(width) * u64::from(*k);
-            synapses
-                .saturating_mul(4)
-                .saturating_add(blocks * 4 * 257)
-                .saturating_add(threads * block_draws * 4)
+            let shape = csr::ColumnShape {
+                rows: pre.len(),
+                columns: post.len(),
+                per_column: *k,
+            };
+            let sampler = degree::sampler_bytes(pre.len(), projection.multapses);
+            shape.transient_bytes(rayon::current_num_threads(), sampler)
         }
         // Pair codes, and a second batch of codes while drawing distinct
         // pairs.
