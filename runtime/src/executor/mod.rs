@@ -211,7 +211,7 @@ fn worker<R: Real>(
         if shared.stopped(step) {
             break;
         }
-        delivery_error = deliver(shared, t, step, &mut populations, &synapses, &mut record).err();
+        delivery_error = deliver(shared, step, &mut populations, &synapses, &mut record).err();
         if let Some(progress) = progress
             && step % PROGRESS_EVERY == 0
         {
@@ -346,10 +346,13 @@ fn update<R: Real>(
 }
 
 /// Delivers every projection's spikes of step `step`, from every thread's
-/// lists in thread order, over thread `t`'s synapses into its rings.
+/// lists in thread order, over this thread's `synapses` into its rings,
+/// and counts the synaptic events (the kernels count them as they walk the
+/// rows). A list is skipped if none of its neurons, the sending thread's
+/// chunk of the population, has synapses onto this thread's neurons: with
+/// one-to-one connectivity, every list but the thread's own.
 fn deliver<R: Real>(
     shared: &Shared<'_, R>,
-    t: usize,
     step: u64,
     populations: &mut [PopulationShard<R>],
     synapses: &[SynapseShard<'_, R>],
@@ -364,26 +367,27 @@ fn deliver<R: Real>(
         let buffer_len = instance.populations[projection.post].slots as usize * post.n as usize;
         let start = projection.buffer as usize * buffer_len;
         let ring = &mut post.ring[start..start + buffer_len];
-        let (begin, end) = shared.rows[index].bounds(&projection.table, t);
-        let range = projection.pre_range;
+        let reaching = synapses[index].reaching();
+        let pre_size = instance.populations[projection.pre].size;
         for source in 0..shared.threads {
+            let (first, end) = chunk(pre_size, shared.threads, source);
+            if end.min(reaching.end) <= first.max(reaching.start) {
+                continue;
+            }
             let list = shared.spikes[parity][projection.pre][source]
                 .read()
                 .unwrap_or_else(PoisonError::into_inner);
-            let spiked = &list.neurons[..list.len];
-            kernel
-                .run(&synapses[index], spiked, &list.counts, ring, step)
+            record.synaptic_events[index] += kernel
+                .deliver(
+                    &synapses[index],
+                    &list.neurons[..list.len],
+                    &list.counts,
+                    ring,
+                    step,
+                )
                 .map_err(|e| {
                     RunError::Internal(format!("projection `{}`: {e}", projection.name))
                 })?;
-            record.synaptic_events[index] += spiked
-                .iter()
-                .filter(|&&s| range.start <= s && s < range.end)
-                .map(|&s| {
-                    let row = (s - range.start) as usize;
-                    end[row] - begin[row]
-                })
-                .sum::<u64>();
         }
     }
     Ok(())

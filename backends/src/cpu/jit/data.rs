@@ -6,6 +6,7 @@
 
 use crate::cpu::random::Stream;
 use crate::cpu::schedule::Schedule;
+use std::ops::Range;
 
 /// One chunk of a population for one step of a neuron kernel: the neurons
 /// `first..first + n` of the population, structure of arrays (see the CPU
@@ -114,6 +115,10 @@ pub struct SynapseShard<'a, R> {
     pub(super) target_base: u32,
     pub(super) n_local: u32,
     pub(super) slots: u32,
+    /// Synapses in the shard's parts of the rows.
+    pub(super) synapses: u64,
+    /// See [`SynapseShard::reaching`].
+    reaching: (u32, u32),
 }
 
 impl<'a, R> SynapseShard<'a, R> {
@@ -145,6 +150,8 @@ impl<'a, R> SynapseShard<'a, R> {
             check_delay(delay, slots, None)?;
         }
         let targets = u64::from(target_base)..u64::from(target_base) + u64::from(n_local);
+        let mut shard_synapses = 0;
+        let mut reaching: Option<(usize, usize)> = None;
         for (row, (&begin, &end)) in arrays.begin.iter().zip(arrays.end).enumerate() {
             if begin > end || end > synapses as u64 {
                 return Err(KernelError::RowRange {
@@ -153,6 +160,10 @@ impl<'a, R> SynapseShard<'a, R> {
                     end,
                     synapses,
                 });
+            }
+            if begin < end {
+                shard_synapses += end - begin;
+                reaching = Some((reaching.map_or(row, |(first, _)| first), row + 1));
             }
             for synapse in begin as usize..end as usize {
                 let target = arrays.targets[synapse];
@@ -175,7 +186,20 @@ impl<'a, R> SynapseShard<'a, R> {
             target_base,
             n_local,
             slots,
+            synapses: shard_synapses,
+            // `row + 1 <= pre_end - pre_start`: the neurons fit in `u32`.
+            reaching: reaching.map_or((0, 0), |(first, end)| {
+                (spec.pre_start + first as u32, spec.pre_start + end as u32)
+            }),
         })
+    }
+
+    /// The presynaptic neurons from the first to the last whose row has
+    /// synapses in this shard (an empty range if none has): a spike of a
+    /// neuron outside delivers nothing here, so a caller can skip a list
+    /// of such spikes without running the kernel.
+    pub fn reaching(&self) -> Range<u32> {
+        self.reaching.0..self.reaching.1
     }
 }
 
