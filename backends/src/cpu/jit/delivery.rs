@@ -125,19 +125,6 @@ impl<R: Real> DeliveryKernel<R> {
         &self.spec
     }
 
-    /// [`deliver`](Self::deliver), without the count of synaptic events.
-    pub fn run(
-        &self,
-        synapses: &SynapseShard<'_, R>,
-        spikes: &[u32],
-        counts: &[u32],
-        ring: &mut [R],
-        step: u64,
-    ) -> Result<(), KernelError> {
-        self.deliver(synapses, spikes, counts, ring, step)
-            .map(|_| ())
-    }
-
     /// Delivers `spikes` (population indices, with `counts` if the spec is
     /// counted) sent in step `step` over `synapses` into `ring` (one
     /// buffer's `slots × n_local` values of the shard's neurons), and

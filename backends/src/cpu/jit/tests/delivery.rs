@@ -38,7 +38,7 @@ fn constant_weight_and_delay<R: Real>() {
     // Neurons 5, 13 and 20 have no row here; step 3 + delay 2 wraps to slot 1.
     kernels
         .delivery(id)
-        .run(&shard, &[5, 10, 12, 13, 20], &[], &mut ring, 3)
+        .deliver(&shard, &[5, 10, 12, 13, 20], &[], &mut ring, 3)
         .unwrap();
     let w: R = r(0.1);
     let mut expected = vec![R::ZERO; 20];
@@ -75,7 +75,7 @@ fn per_synapse_weight_and_delay<R: Real>() {
     // Step 6: delays 1, 3, 7 land in slots 7, 1 and 5.
     kernels
         .delivery(id)
-        .run(&shard, &[0, 1], &[], &mut ring, 6)
+        .deliver(&shard, &[0, 1], &[], &mut ring, 6)
         .unwrap();
     let mut expected = vec![R::ZERO; 16];
     expected[7 * 2] = weights[0];
@@ -113,7 +113,7 @@ fn counted<R: Real>(constant: bool) {
     // Neuron 10 spikes 3 times, neuron 12 once: w · 3 and w · 1.
     kernels
         .delivery(id)
-        .run(&shard, &[10, 12], &[3, 1], &mut ring, 0)
+        .deliver(&shard, &[10, 12], &[3, 1], &mut ring, 0)
         .unwrap();
     let w: R = r(0.1);
     let (three, one) = (w * r(3.0), w * R::ONE);
@@ -157,9 +157,11 @@ fn a_shard_delivers_only_its_part_of_each_row() {
     let (kernels, id) = compile::<f64>(&spec);
     let kernel = kernels.delivery(id);
     let (mut low_ring, mut high_ring) = (vec![0.0; 4], vec![0.0; 6]);
-    kernel.run(&low, &[10, 12], &[], &mut low_ring, 0).unwrap();
     kernel
-        .run(&high, &[10, 12], &[], &mut high_ring, 0)
+        .deliver(&low, &[10, 12], &[], &mut low_ring, 0)
+        .unwrap();
+    kernel
+        .deliver(&high, &[10, 12], &[], &mut high_ring, 0)
         .unwrap();
     assert_eq!(low_ring, [0.0, 0.0, 1.0, 3.0]);
     assert_eq!(high_ring, [0.0, 0.0, 0.0, 2.0 + 4.0, 0.0, 5.0]);
@@ -186,11 +188,11 @@ fn no_spikes_deliver_nothing() {
     let mut ring = vec![0.0; 2];
     kernels
         .delivery(id)
-        .run(&shard, &[], &[], &mut ring, 0)
+        .deliver(&shard, &[], &[], &mut ring, 0)
         .unwrap();
     kernels
         .delivery(id)
-        .run(&shard, &[0, 1, u32::MAX], &[], &mut ring, 0)
+        .deliver(&shard, &[0, 1, u32::MAX], &[], &mut ring, 0)
         .unwrap();
     assert_eq!(ring, [0.0, 0.0]);
 }
