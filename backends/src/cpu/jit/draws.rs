@@ -35,15 +35,9 @@ fn next_u64(b: &mut FunctionBuilder, stream: Value) -> Value {
     result
 }
 
-/// [`random::uniform`](crate::cpu::random::uniform) as `f64`: the top 53
-/// bits of a draw (below 2⁵³, so the signed conversion is exact) times
-/// 2⁻⁵³.
-fn uniform_f64(b: &mut FunctionBuilder, stream: Value) -> Value {
-    let bits = next_u64(b, stream);
-    uniform_of(b, bits)
-}
-
-/// The `f64` uniform draw of the 64 random bits `bits`.
+/// [`random::uniform`](crate::cpu::random::uniform) of the 64 random bits
+/// `bits`: their top 53 (below 2⁵³, so the signed conversion is exact)
+/// times 2⁻⁵³.
 fn uniform_of(b: &mut FunctionBuilder, bits: Value) -> Value {
     let top = b.ins().ushr_imm_u(bits, 11);
     let value = b.ins().fcvt_from_sint(types::F64, top);
@@ -54,7 +48,10 @@ fn uniform_of(b: &mut FunctionBuilder, bits: Value) -> Value {
 /// [`Real::uniform`] of the stream at `stream`, in `R`.
 pub(super) fn uniform<R: Real>(b: &mut FunctionBuilder, stream: Value) -> Value {
     match R::PRECISION {
-        Precision::F64 => uniform_f64(b, stream),
+        Precision::F64 => {
+            let bits = next_u64(b, stream);
+            uniform_of(b, bits)
+        }
         // `random::uniform_f32`: the top 24 bits times 2⁻²⁴.
         Precision::F32 => {
             let bits = next_u64(b, stream);
