@@ -21,6 +21,7 @@
 //!   ([`SpanTable`](network::SpanTable)), so a late error can point at the
 //!   line that declared it.
 
+pub mod chip;
 pub mod connectivity;
 pub mod expr;
 pub mod ids;
