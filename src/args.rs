@@ -49,6 +49,25 @@ report.json (times, counts, rates, memory) and manifest.json (what makes
 the run reproducible). The same file and seed give the same spikes for any
 --threads.")]
     Run(RunArgs),
+    /// Map a model onto a Loihi-style chip system: write the chip image and
+    /// its resource and quantization reports.
+    #[command(after_help = "\
+Examples:
+  neurc compile examples/cuba.snn --target loihi -o out/cuba-loihi
+  neurc compile examples/brunel.snn --target loihi2 -o out/brunel-loihi2
+  neurc compile model.snn --chip my_chip.toml -o out/what-if
+
+Writes image.bin (the versioned chip image), resources.json (chips, tiles,
+cores, every core's use of every resource and its binding limit) and
+quantization.json (every parameter's float, fixed and effective value and
+error; every projection's weight format, clipped and zeroed weights).
+Exit code 2 when the network does not fit the chip system.")]
+    Compile(CompileArgs),
+    /// Print a chip preset as TOML (or JSON), to edit and pass to --chip.
+    #[command(
+        after_help = "Examples:\n  neurc chip loihi > my_chip.toml\n  neurc chip loihi2 --json"
+    )]
+    Chip(ChipArgs),
 }
 
 /// What every command that reads a model accepts.
@@ -120,6 +139,60 @@ pub struct IrArgs {
 pub enum Target {
     /// This machine's CPU, with JIT-compiled kernels.
     Cpu,
+}
+
+/// A Loihi-style chip preset.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChipTarget {
+    /// Loihi (Davies et al. 2018).
+    Loihi,
+    /// Loihi 2 (Intel's 2021 brief; unpublished figures assumed, as the
+    /// spec states).
+    Loihi2,
+}
+
+/// `neurc compile`.
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The chip preset.
+    #[arg(long, value_enum, default_value = "loihi")]
+    pub target: ChipTarget,
+    /// A chip spec file (TOML, or JSON by extension) used instead of the
+    /// preset, for architecture what-ifs.
+    #[arg(long, value_name = "FILE")]
+    pub chip: Option<PathBuf>,
+    /// The output directory (created if missing).
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// The seed of every random stream (connectivity, initial state,
+    /// placement), overriding the model's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads for expansion (0: one per core). The result is the
+    /// same for any number.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Refuse expansion above this much memory (e.g. `4GiB`); default: half
+    /// of physical memory.
+    #[arg(long, value_name = "BYTES", value_parser = crate::input::parse_bytes)]
+    pub max_memory: Option<u64>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `neurc chip`.
+#[derive(Args, Debug)]
+pub struct ChipArgs {
+    /// The preset.
+    #[arg(value_enum)]
+    pub preset: ChipTarget,
+    /// Print JSON instead of TOML.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The floating-point precision of a CPU run.

@@ -6,6 +6,7 @@
 
 mod args;
 mod check;
+mod compile;
 mod fmt;
 mod input;
 mod ir;
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Ir(a) => ir::run(a),
         Command::Run(a) => run::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Chip(a) => compile::print_preset(a),
     });
     let outcome = outcome.unwrap_or_else(|_| {
         eprintln!(

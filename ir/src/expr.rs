@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a variable reference in an expression reads.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 pub enum Var {
     /// A state variable of the model, by index into its state list.
     State(u32),

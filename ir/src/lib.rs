@@ -22,6 +22,8 @@
 //!   line that declared it.
 
 pub mod chip;
+#[cfg(feature = "testing")]
+pub mod chip_testing;
 pub mod connectivity;
 pub mod expr;
 pub mod ids;

@@ -2,8 +2,8 @@
 //! per-core limit of the spec, every field within its format, every
 //! reference (profile, format, axon, destination core) valid.
 
+use super::CoreId;
 use super::program::{CoreProgram, OutputAxon, ProgramParts, SourceKind};
-use super::{CoreId, SignMode};
 use crate::ids::NodeId;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -318,7 +318,7 @@ fn check_core(
         };
         let step = fixed.weight_step(format);
         let (low, high) = fixed.weight_range(format.sign);
-        let max_delay = (1u32 << format.delay_bits).min(core.delay_slots);
+        let max_delay = (1u64 << format.delay_bits.min(32)).min(u64::from(core.delay_slots)) as u32;
         for s in range {
             let weight = i32::from(synapses.weight[s]);
             let delay = u32::from(synapses.delay[s]);
@@ -337,12 +337,6 @@ fn check_core(
                     ),
                 );
             }
-        }
-        if format.sign == SignMode::Mixed && step == 0 {
-            errors.push(
-                id,
-                format!("synapse format {}: zero weight step", axon.format),
-            );
         }
     }
     if next != count as u64 {

@@ -15,6 +15,7 @@
 
 mod check;
 mod program;
+mod route;
 mod spec;
 
 pub use check::LimitError;
@@ -22,6 +23,7 @@ pub use program::{
     ChipProgram, Compartment, CompartmentProfile, CoreProgram, InputAxon, InputSource, OutputAxon,
     PopulationSlice, ProgramParts, SignMode, SourceKind, SynapseFormat, SynapseList,
 };
+pub use route::{Direction, Hop, HopCounts, Hops, Route, hop_counts, route};
 pub use spec::{
     BarrierPoint, ChipSpec, CoreLimits, CoreLocation, EnergyTable, FixedPoint, Mesh, SpecError,
     TimingTable,

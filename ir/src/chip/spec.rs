@@ -217,19 +217,29 @@ impl fmt::Display for SpecError {
 impl std::error::Error for SpecError {}
 
 impl Mesh {
-    /// Cores on one chip.
+    /// Cores on one chip (saturating: [`ChipSpec::validate`] refuses a
+    /// mesh of more than 2^32 − 1 cores).
     pub fn cores_per_chip(&self) -> u32 {
-        self.tiles[0] * self.tiles[1] * self.cores_per_tile
+        self.tiles[0]
+            .saturating_mul(self.tiles[1])
+            .saturating_mul(self.cores_per_tile)
     }
 
-    /// Chips of the system.
+    /// Chips of the system (saturating, as [`Mesh::cores_per_chip`]).
     pub fn chip_count(&self) -> u32 {
-        self.chips[0] * self.chips[1] * self.chips[2]
+        self.chips[0]
+            .saturating_mul(self.chips[1])
+            .saturating_mul(self.chips[2])
     }
 
     /// Cores of the whole system.
     pub fn core_count(&self) -> u64 {
-        u64::from(self.cores_per_chip()) * u64::from(self.chip_count())
+        u64::from(self.tiles[0])
+            * u64::from(self.tiles[1])
+            * u64::from(self.cores_per_tile)
+            * u64::from(self.chips[0])
+            * u64::from(self.chips[1])
+            * u64::from(self.chips[2])
     }
 }
 
