@@ -179,15 +179,7 @@ pub fn map(
     })?;
     lap("place", &mut stages);
 
-    let parts = assemble(
-        network,
-        connectivity,
-        spec,
-        &chips,
-        &hosts,
-        &index,
-        &placement.cores,
-    );
+    let parts = assemble(network, spec, &chips, &hosts, &index, &placement.cores);
     lap("route and assemble", &mut stages);
     let resources = resource_report(spec, &chips, &hosts, &index, &placement.cores, &parts);
     let program = ChipProgram::new(parts).map_err(|errors| {
@@ -326,17 +318,14 @@ struct CoreTables {
 }
 
 /// Builds every core's tables and the host sources' output axons.
-#[allow(clippy::too_many_arguments)]
 fn assemble(
     network: &Network,
-    connectivity: &Connectivity,
     spec: &ChipSpec,
     chips: &[ChipPopulation],
     hosts: &[HostSource],
     index: &SliceIndex,
     cores: &[CoreId],
 ) -> ProgramParts {
-    let _ = connectivity;
     let seed = network.simulation.seed;
     let mut tables: Vec<CoreTables> = (0..index.slice_count())
         .map(|_| CoreTables::default())
