@@ -1,6 +1,7 @@
 //! Integration tests: the command line on the examples and on bad input,
 //! and the golden diagnostics of `tests/diagnostics`.
 
+mod chip;
 mod cli;
 mod diagnostics;
 mod docs;

@@ -948,7 +948,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(config(64))]
+    #![proptest_config(config(128))]
 
     /// Every mapped program keeps every limit and invariant; every failure
     /// is one of the documented errors.
@@ -974,7 +974,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(32))]
+    #![proptest_config(config(64))]
 
     /// The same network and spec give the same image and reports.
     #[test]
@@ -1122,4 +1122,69 @@ fn the_threshold_is_a_mantissa_shifted_by_six() {
     assert_eq!(threshold.effective, f64::from(vth) * 64.0);
     assert_eq!(vth, 1 << 14);
     assert!((threshold.float - threshold.effective).abs() <= 32.0);
+}
+
+// ---------------------------------------------------------------------------
+// Regressions
+// ---------------------------------------------------------------------------
+
+/// A slice never holds more compartments than the widest synapse index
+/// addresses: 5,000 compartments on a Loihi 2 core (13-bit indices), and,
+/// with indices cut to 10 bits, slices of at most 1,024.
+#[test]
+fn loihi2_cores_beyond_the_widest_index_map() {
+    let network = network(
+        "population a = LifDelta[5000]\n\
+         population s = Poisson[2]\n\
+         connect s -> a : all_to_all() {\n    weight = 1 mV -> v\n    delay = 0.1 ms\n}\n",
+    );
+    let connectivity = connectivity(&network);
+    let mut narrow = ChipSpec::loihi2();
+    narrow.fixed_point.index_bits = vec![6, 7, 8, 9, 10];
+    for spec in [ChipSpec::loihi2(), narrow] {
+        match map(&network, &connectivity, &spec, 1) {
+            Ok(mapping) => check_mapping(&network, &connectivity, &spec, &mapping, &HashMap::new())
+                .expect("sound mapping"),
+            Err(error) => panic!("{error:?}"),
+        }
+    }
+}
+
+/// The resource report gives the synaptic memory each core stores, with
+/// the index width of its own slice: 100 neurons behind 14-step delays on
+/// 256-compartment cores with 1,024 accumulators are cut 73 + 27, and the
+/// second core stores 6-bit indices where a full core would need 8.
+#[test]
+fn resource_report_counts_the_stored_synaptic_memory() {
+    let network = network(
+        "population a = LifDelta[100]\n\
+         population s = Poisson[20]\n\
+         connect s -> a : all_to_all() {\n    weight = 1 mV -> v\n    delay = 1.4 ms\n}\n",
+    );
+    let connectivity = connectivity(&network);
+    let mut spec = ChipSpec::loihi();
+    spec.core.compartments = 256;
+    spec.core.dendritic_accumulators = 1024;
+    let mapping = match map(&network, &connectivity, &spec, 1) {
+        Ok(m) => m,
+        Err(error) => panic!("{error:?}"),
+    };
+    assert_eq!(mapping.program.cores().len(), 2);
+    for core in mapping.program.cores() {
+        let stored: u64 = core
+            .input_axons
+            .iter()
+            .map(|a| {
+                spec.fixed_point
+                    .list_bits(&core.formats[a.format as usize], u64::from(a.count))
+            })
+            .sum();
+        let line = mapping
+            .resources
+            .cores
+            .iter()
+            .find(|c| c.core == core.id.to_string())
+            .expect("a report line");
+        assert_eq!(line.usage.synaptic_memory, stored, "{}", core.id);
+    }
 }

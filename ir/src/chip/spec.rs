@@ -313,6 +313,10 @@ impl ChipSpec {
         core.compartments = 8192;
         core.max_delay_steps = 64;
         core.dendritic_accumulators = 8192 * 8;
+        let fixed_point = FixedPoint {
+            index_bits: vec![6, 7, 8, 9, 10, 11, 12, 13],
+            ..FixedPoint::loihi()
+        };
         ChipSpec {
             name: "loihi2".into(),
             description: "Intel Loihi 2 (technology brief, 2021): up to 8,192 neurons per \
@@ -332,6 +336,9 @@ impl ChipSpec {
                 "input and output axons: 4,096 per core, as on Loihi 1".into(),
                 "dendritic accumulators: 8 delay slots for each of 8,192 compartments".into(),
                 "binary spikes only: graded spikes are not used".into(),
+                "synapse formats: Loihi 1's, with a 13-bit compartment index to address \
+                 8,192 compartments"
+                    .into(),
                 "time and energy per operation: Loihi 1 (D18 Table 2), labelled as such".into(),
                 "hop between chips: as the loihi preset".into(),
             ],
@@ -341,7 +348,7 @@ impl ChipSpec {
                 chips: [12, 12, 8],
             },
             core,
-            fixed_point: FixedPoint::loihi(),
+            fixed_point,
             timing: TimingTable::loihi(),
             energy: EnergyTable::loihi(),
         }

@@ -118,7 +118,13 @@ impl Usage {
 pub fn limit(spec: &ChipSpec, resource: Resource) -> u64 {
     let core = &spec.core;
     match resource {
-        Resource::Compartments => u64::from(core.compartments),
+        // No more than the widest synapse index addresses.
+        Resource::Compartments => u64::from(core.compartments).min(
+            spec.fixed_point
+                .index_bits
+                .last()
+                .map_or(u64::MAX, |&b| 1u64 << b.min(63)),
+        ),
         Resource::SynapticMemory => core.synapse_memory_bits,
         Resource::InputAxons => u64::from(core.input_axons),
         Resource::OutputAxons => u64::from(core.output_axons),

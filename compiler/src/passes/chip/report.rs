@@ -124,7 +124,24 @@ pub(super) fn resource_report(
             });
             chips_used.insert(location.chip);
             tiles_used.insert(location.global_tile(&spec.mesh));
-            let usage = slice.usage;
+            let program = parts
+                .cores
+                .binary_search_by_key(&id, |c| c.id)
+                .ok()
+                .map(|i| &parts.cores[i]);
+            // Synaptic memory as stored: the core's index width is set by
+            // its own compartments, which partitioning could only bound.
+            let mut usage = slice.usage;
+            if let Some(core) = program {
+                usage.synaptic_memory = core
+                    .input_axons
+                    .iter()
+                    .map(|a| {
+                        spec.fixed_point
+                            .list_bits(&core.formats[usize::from(a.format)], u64::from(a.count))
+                    })
+                    .sum();
+            }
             let utilisation: Vec<(Resource, f64)> = Resource::ALL
                 .into_iter()
                 .map(|r| (r, usage.get(r) as f64 / limits.get(r).max(1) as f64))
@@ -142,10 +159,7 @@ pub(super) fn resource_report(
             for r in Resource::ALL {
                 add(&mut totals, r, usage.get(r));
             }
-            let synapses = parts
-                .cores
-                .binary_search_by_key(&id, |c| c.id)
-                .map_or(0, |i| parts.cores[i].synapses.compartment.len() as u64);
+            let synapses = program.map_or(0, |c| c.synapses.compartment.len() as u64);
             lines.push(CoreReport {
                 core: id.to_string(),
                 chip: location.chip,
