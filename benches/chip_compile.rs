@@ -77,7 +77,7 @@ fn bench_map(c: &mut Criterion, name: &str, path: &Path, text: &str, synapses: u
         group.warm_up_time(Duration::from_millis(1));
         group.measurement_time(Duration::from_secs(1));
     } else {
-        group.measurement_time(Duration::from_secs(20));
+        group.measurement_time(Duration::from_secs(40));
     }
     group.throughput(Throughput::Elements(synapses));
     group.bench_function("map_loihi", |b| {

@@ -118,6 +118,9 @@ pub fn affine(
                 BinaryOp::Pow => match (a.as_constant(), b.as_constant()) {
                     (Some(x), Some(y)) => Affine::constant(x.powf(y)),
                     (None, Some(1.0)) => a,
+                    (None, Some(2.0)) => {
+                        return Err(format!("a quadratic term in {}", variables(&a)));
+                    }
                     _ => return Err(format!("a power of {}", variables(&a))),
                 },
                 _ => {

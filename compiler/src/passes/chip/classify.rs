@@ -141,6 +141,13 @@ pub fn classify(
     let (membrane, threshold, inclusive) = threshold_test(spike, &form)
         .ok_or_else(|| unsupported("its spike condition is not `v > threshold`".into()))?;
     let v = state_name(membrane).to_string();
+    // What the dynamics lack says most about why a model does not map, so
+    // it is reported before the reset and refractory period.
+    if let Dynamics::Ode(odes) = &model.dynamics {
+        for ode in odes {
+            form(&ode.rhs, &format!("d{}/dt", state_name(ode.var)))?;
+        }
+    }
     let offset = match model.reset.as_slice() {
         [reset] if reset.var == membrane => {
             let value = form(&reset.value, "the reset")?;
@@ -151,7 +158,8 @@ pub fn classify(
         }
         _ => {
             return Err(unsupported(format!(
-                "its reset does more than set `{v}` to a constant; the chip resets v to 0"
+                "its reset does more than set `{v}` to a constant; the chip's reset sets only \
+                 v, to 0"
             )));
         }
     };

@@ -109,8 +109,9 @@ pub enum ChipError {
     },
     /// The network needs more cores than the system has.
     #[error(
-        "the network needs {required} cores, but `{target}` has {available} ({chips} chips); \
-         `{population}` alone needs {population_cores}"
+        "the network needs {required} cores, but `{target}` has {available} ({chips} chip{}); \
+         the largest population, `{population}`, needs {population_cores}",
+        if *chips == 1 { "" } else { "s" }
     )]
     TooManyCores {
         /// The population needing the most cores.
@@ -187,13 +188,30 @@ impl ChipError {
                  FILE"
                     .into()
             }
-            ChipError::NeuronTooLarge { resource, .. } => format!(
-                "fewer synapses or fewer distinct presynaptic neurons per neuron would fit, or a \
-                 chip spec (--chip FILE) with more {} per core",
-                resource.name()
-            ),
-            ChipError::TooManyCores { .. } => "use smaller populations or fewer synapses, or a \
-                chip spec (--chip FILE) with more chips"
+            ChipError::NeuronTooLarge { resource, .. } => {
+                let fewer = match resource {
+                    Resource::Compartments => {
+                        "every synaptic current with its own time constant takes a \
+                         compartment: give the currents one time constant"
+                    }
+                    Resource::SynapticMemory => "fewer synapses per neuron would fit",
+                    Resource::InputAxons => {
+                        "fewer distinct presynaptic neurons per neuron would fit"
+                    }
+                    Resource::OutputAxons => {
+                        "a neuron needs one output axon per projection and core its targets \
+                         are on: fewer targets would fit"
+                    }
+                    Resource::DelaySlots => "shorter delays would fit",
+                };
+                format!(
+                    "{fewer}; or use a chip spec (--chip FILE) with more {} per core",
+                    resource.name()
+                )
+            }
+            ChipError::TooManyCores { .. } => "use smaller populations, fewer synapses or \
+                shorter delays, or a chip spec (--chip FILE) with more chips; resources.json of \
+                a smaller run shows which limit fills the cores"
                 .into(),
             ChipError::Internal(_) => "this is a bug in neurc, not in your model".into(),
         }

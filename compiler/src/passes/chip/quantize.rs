@@ -297,7 +297,10 @@ pub fn quantize(
                 projection: projection.name.to_string(),
                 what: format!("a delay of {max_delay} steps"),
                 target: target.to_string(),
-                reason: format!("a core's synapses reach at most {max_delay_steps} steps"),
+                reason: format!(
+                    "a core's synapses reach at most {max_delay_steps} steps: shorten the delay \
+                     or lengthen dt"
+                ),
             });
         }
         let delay_bits = (32 - u32::from(max_delay - 1).leading_zeros()) as u8;
