@@ -75,6 +75,7 @@ fn brunel() -> Network {
                 delay: Distribution::Constant(1.5e-3),
                 autapses: true,
                 multapses: true,
+                chip_weights: None,
             };
             network
                 .graph

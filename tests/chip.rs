@@ -163,3 +163,60 @@ fn cuba_compiles_for_loihi_and_writes_its_reports() {
     let quantization = std::fs::read(out.0.join("quantization.json")).expect("readable");
     serde_json::from_slice::<serde_json::Value>(&quantization).expect("quantization.json is JSON");
 }
+
+#[test]
+fn a_chip_register_outside_its_field_exits_1_at_the_population() {
+    refused("native_register", "native_bad_register.snn", None, 1);
+}
+
+#[test]
+fn a_chip_native_weight_its_format_cannot_hold_exits_1_at_the_projection() {
+    refused("native_weight", "native_bad_weight.snn", None, 1);
+}
+
+/// Chip-native registers and integer weights reach the image unchanged:
+/// the decoded program holds exactly the integers the file gives.
+#[test]
+fn chip_native_values_pass_through_unchanged() {
+    let out = OutDir::new("native");
+    let output = compile("tests/chip/native.snn", None, &out);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bytes = std::fs::read(out.0.join("image.bin")).expect("image.bin");
+    let program = neurc_backends::chip::decode(&bytes).expect("a valid image");
+    let [core] = program.cores() else {
+        panic!("one core, not {}", program.cores().len());
+    };
+    let profile = core.profiles[0];
+    assert_eq!(
+        (
+            profile.du,
+            profile.dv,
+            profile.vth,
+            profile.refractory_delay
+        ),
+        (410, 205, Some(200), 3)
+    );
+    for compartment in &core.compartments {
+        assert_eq!(
+            (compartment.bias_mantissa, compartment.bias_exponent),
+            (12, 3)
+        );
+    }
+    let format = core.formats[0];
+    assert_eq!(
+        (format.weight_bits, format.weight_exponent, format.sign),
+        (8, 2, neurc_ir::chip::SignMode::Mixed)
+    );
+    // Input axons in presynaptic order: neuron 0 reaches compartments 0
+    // and 1 with 40 and -64, neuron 1 compartments 0 and 2 with 12 and 254.
+    let synapses: Vec<(u16, i16, u8)> = (0..core.synapses.weight.len())
+        .map(|s| {
+            (
+                core.synapses.compartment[s],
+                core.synapses.weight[s],
+                core.synapses.delay[s],
+            )
+        })
+        .collect();
+    assert_eq!(synapses, [(0, 40, 3), (1, -64, 3), (0, 12, 3), (2, 254, 3)]);
+}

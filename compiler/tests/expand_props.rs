@@ -65,6 +65,7 @@ fn projection(pre: NeuronRange, post: NeuronRange, rule: Rule) -> Projection {
         delay: Distribution::Constant(1e-3),
         autapses: false,
         multapses: false,
+        chip_weights: None,
     }
 }
 

@@ -46,8 +46,8 @@ pub use model::{
     Refractory, StateDecl,
 };
 pub use network::{
-    Coupling, Edge, Layout, Modulator, Network, NeuronRange, Node, Population, Probe, ProbeTarget,
-    Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget,
+    ChipWeights, Coupling, Edge, Layout, Modulator, Network, NeuronRange, Node, Population, Probe,
+    ProbeTarget, Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget,
 };
 pub use print::{print, print_expr};
 pub use span::{FileId, Span};

@@ -233,6 +233,24 @@ pub struct Projection {
     pub autapses: bool,
     /// Whether a pair may be connected more than once.
     pub multapses: bool,
+    /// Chip-native weights, when the projection gives them (`weight_bits`,
+    /// `weight_exp`, `sign_mode`): the chip stores every weight as an
+    /// integer `m` with this format, and the weight here is already
+    /// `m · 2^(6 + weight_exp)`, what reaches u.
+    #[serde(default)]
+    pub chip_weights: Option<ChipWeights>,
+}
+
+/// A projection's chip synapse format, given by the user as NxSDK and Lava
+/// users give it.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize, Deserialize)]
+pub struct ChipWeights {
+    /// Weight precision in bits.
+    pub weight_bits: u8,
+    /// Weight exponent.
+    pub weight_exponent: i8,
+    /// Sign mode, or `None` to choose it from the weights' signs.
+    pub sign: Option<crate::chip::SignMode>,
 }
 
 /// A host-layer coupling between a spiking population and a region or

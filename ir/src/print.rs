@@ -270,6 +270,19 @@ fn write_projection(
     if projection.multapses {
         write!(f, ", multapses")?;
     }
+    if let Some(chip) = projection.chip_weights {
+        write!(
+            f,
+            ", chip weights {} bits exponent {} sign {}",
+            chip.weight_bits,
+            chip.weight_exponent,
+            chip.sign.map_or("auto", |s| match s {
+                crate::chip::SignMode::Mixed => "mixed",
+                crate::chip::SignMode::Excitatory => "excitatory",
+                crate::chip::SignMode::Inhibitory => "inhibitory",
+            })
+        )?;
+    }
     writeln!(f)
 }
 

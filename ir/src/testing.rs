@@ -679,6 +679,7 @@ fn arb_projection(context: &Context) -> BoxedStrategy<DraftEdge> {
                             delay,
                             autapses,
                             multapses,
+                            chip_weights: None,
                         };
                         (pre, post, Edge::Projection(projection))
                     })

@@ -3,15 +3,17 @@
 
 use super::expr::{Binding, ModelScope, Ty, lower_expr};
 use super::network::{NetworkBuilder, boolean, unknown_setting, whole_number};
+use super::scope::Consts;
 use super::value::{
     Eval, Report, Value, describe_dimension, eval, eval_distribution, eval_number, expect_dimension,
 };
 use crate::diagnostic::Diagnostic;
 use crate::front::ast::{Arg, CallSpec, ConnectDecl, ConnectSetting, Expr, Ident};
 use crate::suggest::closest;
+use neurc_ir::chip::SignMode;
 use neurc_ir::{
-    Dimension, Distribution, Edge, NeuronRange, NodeId, ProjId, Projection, Rule, Span,
-    SynapticTarget, Var,
+    ChipWeights, Dimension, Distribution, Edge, NeuronRange, NodeId, ProjId, Projection, Rule,
+    Span, SynapticTarget, Var,
 };
 use std::path::Path;
 
@@ -35,6 +37,7 @@ struct Settings<'d> {
     delay: Option<Distribution>,
     autapses: bool,
     multapses: bool,
+    chip_weights: Option<ChipWeights>,
 }
 
 /// Lowers `connect pre... -> post... : rule { settings }`.
@@ -75,6 +78,7 @@ pub fn lower_connect(b: &mut NetworkBuilder<'_>, decl: &ConnectDecl, span: Span)
                     .unwrap_or(Distribution::Constant(b.network.simulation.dt)),
                 autapses: settings.autapses,
                 multapses: settings.multapses,
+                chip_weights: settings.chip_weights,
             };
             let edge = b.network.graph.add_edge(
                 pre.0.index(),
@@ -118,6 +122,7 @@ fn settings<'d>(
     let mut weight = None;
     let (mut delay, mut autapses, mut multapses) = (None, true, true);
     let mut ok = true;
+    let mut chip = ChipSettings::default();
     for setting in &decl.settings {
         match setting {
             ConnectSetting::Weight { value, target, .. } => {
@@ -146,19 +151,33 @@ fn settings<'d>(
                     b.unsupported("plasticity", entry.name.loc.0);
                     ok = false;
                 }
+                "weight_bits" | "weight_exp" | "sign_mode" => {
+                    if b.diagnostics.ok(chip.set(entry, b.consts)).is_none() {
+                        ok = false;
+                    }
+                }
                 other => {
                     b.diagnostics.push(unknown_setting(
                         other,
                         entry.name.loc.0,
                         "a `connect`",
-                        &["weight", "delay", "autapses", "multapses", "plasticity"],
+                        &[
+                            "weight",
+                            "delay",
+                            "autapses",
+                            "multapses",
+                            "plasticity",
+                            "weight_bits",
+                            "weight_exp",
+                            "sign_mode",
+                        ],
                     ));
                     ok = false;
                 }
             },
         }
     }
-    let Some(weight) = weight else {
+    let Some(mut weight) = weight else {
         if ok {
             b.diagnostics.push(
                 Diagnostic::error(
@@ -175,11 +194,17 @@ fn settings<'d>(
         }
         return None;
     };
+    let chip_weights = chip.weights();
+    if let Some(format) = chip_weights {
+        let unit = 2f64.powi(6 + i32::from(format.weight_exponent));
+        weight.0 = scaled(&weight.0, unit);
+    }
     ok.then_some(Settings {
         weight,
         delay,
         autapses,
         multapses,
+        chip_weights,
     })
 }
 
@@ -580,4 +605,102 @@ pub fn directory_of(b: &NetworkBuilder<'_>, span: Span) -> std::path::PathBuf {
         .get(span.file.0 as usize)
         .and_then(|f| Path::new(f).parent().map(Path::to_path_buf))
         .unwrap_or_default()
+}
+
+/// The chip-native weight settings of a `connect`, as written.
+#[derive(Default)]
+struct ChipSettings {
+    weight_bits: Option<u8>,
+    weight_exponent: Option<i8>,
+    sign: Option<SignMode>,
+}
+
+impl ChipSettings {
+    /// Reads `weight_bits = 6`, `weight_exp = -2` or `sign_mode = "mixed"`.
+    fn set(&mut self, entry: &crate::front::ast::Assign, consts: &Consts<'_>) -> Eval<()> {
+        let at = entry.value.loc.0;
+        let name = entry.name.name.as_str();
+        if name == "sign_mode" {
+            let sign = match eval(&entry.value, consts)? {
+                Value::Str(s) if s == "mixed" => SignMode::Mixed,
+                Value::Str(s) if s == "excitatory" => SignMode::Excitatory,
+                Value::Str(s) if s == "inhibitory" => SignMode::Inhibitory,
+                other => {
+                    return Err(Diagnostic::error(
+                        "neurc::connect::sign_mode",
+                        format!(
+                            "`sign_mode` is \"mixed\", \"excitatory\" or \"inhibitory\", not {}",
+                            other.describe()
+                        ),
+                    )
+                    .label(at, "not a sign mode")
+                    .help("the chip's synapse formats sign weights one of these three ways")
+                    .into());
+                }
+            };
+            self.sign = Some(sign);
+            return Ok(());
+        }
+        let (low, high) = if name == "weight_bits" {
+            (1, 8)
+        } else {
+            (-16, 16)
+        };
+        let q = eval_number(&entry.value, consts, &format!("`{name}`"))?;
+        let value = q.value;
+        if !q.dimension.is_dimensionless()
+            || value.fract() != 0.0
+            || !(low as f64..=high as f64).contains(&value)
+        {
+            return Err(Diagnostic::error(
+                "neurc::connect::chip_format",
+                format!("`{name}` must be a whole number from {low} to {high}"),
+            )
+            .label(at, "not a whole number in range")
+            .help("chip-native weights give the synapse format as NxSDK does: weight_bits 1..8, weight_exp a small integer")
+            .into());
+        }
+        if name == "weight_bits" {
+            self.weight_bits = Some(value as u8);
+        } else {
+            self.weight_exponent = Some(value as i8);
+        }
+        Ok(())
+    }
+
+    /// The format, if any chip setting was given: 8 weight bits and
+    /// exponent 0 unless stated.
+    fn weights(&self) -> Option<ChipWeights> {
+        (self.weight_bits.is_some() || self.weight_exponent.is_some() || self.sign.is_some()).then(
+            || ChipWeights {
+                weight_bits: self.weight_bits.unwrap_or(8),
+                weight_exponent: self.weight_exponent.unwrap_or(0),
+                sign: self.sign,
+            },
+        )
+    }
+}
+
+/// `d` with every value multiplied by `factor` (> 0).
+fn scaled(d: &Distribution, factor: f64) -> Distribution {
+    match d {
+        Distribution::Constant(c) => Distribution::Constant(c * factor),
+        Distribution::Uniform { low, high } => Distribution::Uniform {
+            low: low * factor,
+            high: high * factor,
+        },
+        Distribution::Normal { mean, sd } => Distribution::Normal {
+            mean: mean * factor,
+            sd: sd * factor,
+        },
+        Distribution::LogNormal { median, sigma } => Distribution::LogNormal {
+            median: median * factor,
+            sigma: *sigma,
+        },
+        Distribution::Clipped { inner, low, high } => Distribution::Clipped {
+            inner: Box::new(scaled(inner, factor)),
+            low: low * factor,
+            high: high * factor,
+        },
+    }
 }

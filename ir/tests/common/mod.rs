@@ -192,6 +192,7 @@ fn projection(
         delay: Distribution::Constant(0.1 * MS),
         autapses: false,
         multapses: false,
+        chip_weights: None,
     })
 }
 

@@ -81,7 +81,32 @@ pub struct ChipNeuron {
     pub refractory_steps: u32,
     /// Where each synaptic target of the model lands.
     pub landings: Vec<(SynapticTarget, Landing)>,
+    /// The chip's own register values, when the model declares them as
+    /// parameters (`du`, `dv`, `vth`, `bias_mant`, `bias_exp`,
+    /// `refract_delay`, as the built-in `LoihiCuba` does).
+    pub registers: Option<Registers>,
 }
+
+/// A chip-native model's register values, as written (checked to be
+/// integers in range by quantization).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Registers {
+    /// Current decay.
+    pub du: f64,
+    /// Voltage decay.
+    pub dv: f64,
+    /// Threshold mantissa.
+    pub vth: f64,
+    /// Bias mantissa.
+    pub bias_mant: f64,
+    /// Bias exponent.
+    pub bias_exp: f64,
+    /// Refractory delay.
+    pub refract_delay: f64,
+}
+
+/// The parameter names of a chip-native model.
+const REGISTERS: [&str; 6] = ["du", "dv", "vth", "bias_mant", "bias_exp", "refract_delay"];
 
 impl ChipNeuron {
     /// Where weights aimed at `target` land.
@@ -102,6 +127,7 @@ pub fn classify(
     model: &NeuronModel,
     targets: &[SynapticTarget],
     dt: f64,
+    fixed: &neurc_ir::chip::FixedPoint,
     target: &str,
 ) -> Result<ChipNeuron, ChipError> {
     let unsupported = |reason: String| ChipError::Unsupported {
@@ -129,6 +155,31 @@ pub fn classify(
         }
     }
     let param = |p: u32| params.get(p as usize).copied().unwrap_or(f64::NAN);
+    // A chip-native model's decays are checked first: out of their field
+    // they would make its update look like some other model's.
+    let one = f64::from(fixed.decay_one());
+    for name in ["du", "dv"] {
+        let value = model
+            .params
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| params[i]);
+        if model
+            .params
+            .iter()
+            .all(|p| REGISTERS.contains(&p.name.as_str()))
+            && let Some(value) = value
+            && !(value.fract() == 0.0 && (0.0..one).contains(&value))
+        {
+            return Err(ChipError::PopulationValue {
+                node,
+                population: population.name.clone(),
+                what: format!("register `{name}` = {value}"),
+                target: target.to_string(),
+                reason: format!("the chip holds a whole number from 0 to {}", one - 1.0),
+            });
+        }
+    }
     let form = |e: &Expr, what: &str| {
         affine(e, model, &param, dt).map_err(|why| unsupported(format!("{why} in {what}")))
     };
@@ -283,6 +334,7 @@ pub fn classify(
                 currents,
                 refractory_steps,
                 landings,
+                registers: None,
             }
         }
         Dynamics::Update(assignments) => {
@@ -317,6 +369,31 @@ pub fn classify(
     neuron
         .landings
         .retain(|(t, l)| l.current != u32::MAX && targets.contains(t));
+    let register = |name: &str| {
+        model
+            .params
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| params[i])
+    };
+    if let [
+        Some(du),
+        Some(dv),
+        Some(vth),
+        Some(bias_mant),
+        Some(bias_exp),
+        Some(refract_delay),
+    ] = REGISTERS.map(register)
+    {
+        neuron.registers = Some(Registers {
+            du,
+            dv,
+            vth,
+            bias_mant,
+            bias_exp,
+            refract_delay,
+        });
+    }
     if neuron.currents.is_empty() {
         neuron.currents.push(Current {
             keep: 0.0,
@@ -389,6 +466,7 @@ impl UpdateShape {
             currents: self.currents,
             refractory_steps,
             landings: self.landings,
+            registers: None,
         }
     }
 }

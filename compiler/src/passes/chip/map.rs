@@ -249,6 +249,7 @@ fn chip_population<'a>(
         model,
         &targets,
         network.simulation.dt,
+        &spec.fixed_point,
         &spec.name,
     )?;
     let weights: Vec<IncomingWeights> = projections
@@ -268,6 +269,7 @@ fn chip_population<'a>(
                 synapses: table.synapse_count(),
                 current: landing.current,
                 factor: landing.factor,
+                given: projection.chip_weights,
             }
         })
         .collect();

@@ -11,7 +11,7 @@
 use super::classify::{Bias, ChipNeuron};
 use super::error::ChipError;
 use neurc_ir::chip::{FixedPoint, SignMode, SynapseFormat};
-use neurc_ir::{NodeId, PerSynapse, ProjId};
+use neurc_ir::{ChipWeights, NodeId, PerSynapse, ProjId};
 use serde::Serialize;
 
 /// One value's float and fixed-point forms.
@@ -149,6 +149,9 @@ pub struct IncomingWeights<'a> {
     pub current: u32,
     /// See [`super::classify::Landing::factor`].
     pub factor: f64,
+    /// The synapse format the user gave, if any: weights are then stored
+    /// exactly or refused.
+    pub given: Option<ChipWeights>,
 }
 
 /// Chooses the scale and quantizes a population and the weights landing on
@@ -173,7 +176,7 @@ pub fn quantize(
     };
     let one = f64::from(fixed.decay_one());
     let dv = (one * (1.0 - neuron.keep)).round();
-    let dv = dv.clamp(0.0, one - 1.0) as u32;
+    let mut dv = dv.clamp(0.0, one - 1.0) as u32;
     let v_keep = 1.0 - f64::from(dv) / one;
     let mut du = Vec::new();
     for current in &neuron.currents {
@@ -219,11 +222,29 @@ pub fn quantize(
             ));
         }
     }
-    let vth = (neuron.threshold * scale / shift).round() as u32;
-    let (bias_mantissa, bias_exponent) =
+    let mut vth = (neuron.threshold * scale / shift).round() as u32;
+    let (mut bias_mantissa, mut bias_exponent) =
         bias_format(bias_per_step * scale, fixed, bias_low, bias_high);
+    let mut refractory_delay = neuron.refractory_steps + 1;
+    let native = match neuron.registers {
+        Some(registers) => {
+            let native = native_registers(&registers, neuron, fixed, &value_error)?;
+            if let Some(native) = &native {
+                scale = 1.0;
+                (vth, dv, bias_mantissa, bias_exponent, refractory_delay) = (
+                    native.vth,
+                    native.dv,
+                    native.bias_mantissa,
+                    native.bias_exponent,
+                    native.refractory_delay,
+                );
+                du[0] = native.du;
+            }
+            native.is_some()
+        }
+        None => false,
+    };
     let bias_effective = f64::from(bias_mantissa) * f64::from(1u32 << bias_exponent);
-    let refractory_delay = neuron.refractory_steps + 1;
     if refractory_delay > fixed.refractory_max {
         return Err(value_error(
             format!("the refractory period of {} steps", neuron.refractory_steps),
@@ -268,6 +289,9 @@ pub fn quantize(
         f64::from(refractory_delay),
     ));
     let mut notes = Vec::new();
+    if native {
+        notes.push("chip-native model: its register values are used as they are (scale 1)".into());
+    }
     if neuron.inclusive {
         notes.push(
             "the model spikes at v >= threshold, the chip at v > threshold: they differ only \
@@ -304,7 +328,10 @@ pub fn quantize(
             });
         }
         let delay_bits = (32 - u32::from(max_delay - 1).leading_zeros()) as u8;
-        let (format, stored, row) = quantize_weights(projection, scale, delay_bits, fixed);
+        let (format, stored, row) = match projection.given {
+            Some(given) => given_weights(projection, given, scale, delay_bits, fixed, target)?,
+            None => quantize_weights(projection, scale, delay_bits, fixed),
+        };
         report.projections.push(row);
         weights.push(WeightFormat {
             format,
@@ -514,4 +541,197 @@ fn quantize_weights(
         rounded_to_zero: zeroed,
     };
     (best, stored, report)
+}
+
+/// A chip-native model's registers, checked: integers within their fields.
+struct NativeRegisters {
+    du: u32,
+    dv: u32,
+    vth: u32,
+    bias_mantissa: i32,
+    bias_exponent: u8,
+    refractory_delay: u32,
+}
+
+/// The registers as the chip holds them, or `None` when the model's
+/// update is not the chip's for these values (then it is quantized like
+/// any other model).
+fn native_registers(
+    registers: &super::classify::Registers,
+    neuron: &ChipNeuron,
+    fixed: &FixedPoint,
+    value_error: &dyn Fn(String, String) -> ChipError,
+) -> Result<Option<NativeRegisters>, ChipError> {
+    let one = f64::from(fixed.decay_one());
+    let (bias_low, bias_high) = fixed.bias_mantissa_range();
+    let field = |name: &str, value: f64, low: f64, high: f64| {
+        if value.fract() == 0.0 && (low..=high).contains(&value) {
+            Ok(value)
+        } else {
+            Err(value_error(
+                format!("register `{name}` = {value}"),
+                format!("the chip holds a whole number from {low} to {high}"),
+            ))
+        }
+    };
+    let du = field("du", registers.du, 0.0, one - 1.0)?;
+    let dv = field("dv", registers.dv, 0.0, one - 1.0)?;
+    let vth = field(
+        "vth",
+        registers.vth,
+        0.0,
+        fixed.threshold_mantissa_max() as f64,
+    )?;
+    let bias_mantissa = field(
+        "bias_mant",
+        registers.bias_mant,
+        bias_low as f64,
+        bias_high as f64,
+    )?;
+    let bias_exponent = field(
+        "bias_exp",
+        registers.bias_exp,
+        0.0,
+        f64::from(fixed.bias_exponent_max),
+    )?;
+    let refractory_delay = field(
+        "refract_delay",
+        registers.refract_delay,
+        1.0,
+        f64::from(fixed.refractory_max),
+    )?;
+    let shift = f64::from(1u32 << fixed.threshold_shift);
+    let bias = bias_mantissa * 2f64.powf(bias_exponent);
+    // Equal up to rounding: the model computes 2^bias_exp as exp(bias_exp·ln 2).
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    let matches = neuron
+        .currents
+        .first()
+        .is_some_and(|c| close(c.keep, (one - 1.0 - du) / one))
+        && close(neuron.keep, (one - dv) / one)
+        && close(neuron.threshold, vth * shift)
+        && matches!(neuron.bias, Bias::PerStep(b) if close(b, bias))
+        && f64::from(neuron.refractory_steps) == refractory_delay - 1.0;
+    Ok(matches.then_some(NativeRegisters {
+        du: du as u32,
+        dv: dv as u32,
+        vth: vth as u32,
+        bias_mantissa: bias_mantissa as i32,
+        bias_exponent: bias_exponent as u8,
+        refractory_delay: refractory_delay as u32,
+    }))
+}
+
+/// Weights in a format the user gave: each must be a stored integer of
+/// that format exactly, or the projection is refused.
+fn given_weights(
+    projection: &IncomingWeights,
+    given: ChipWeights,
+    scale: f64,
+    delay_bits: u8,
+    fixed: &FixedPoint,
+    target: &str,
+) -> Result<(SynapseFormat, PerSynapse<i16>, ProjectionReport), ChipError> {
+    let refuse = |what: String, reason: String| ChipError::ProjectionValue {
+        id: projection.id,
+        projection: projection.name.to_string(),
+        what,
+        target: target.to_string(),
+        reason,
+    };
+    let [low, high] = fixed.weight_exponent;
+    if !fixed.weight_bits.contains(&u32::from(given.weight_bits)) {
+        return Err(refuse(
+            format!("weight_bits = {}", given.weight_bits),
+            format!(
+                "the chip's formats have {:?} weight bits",
+                fixed.weight_bits
+            ),
+        ));
+    }
+    if !(low..=high).contains(&i32::from(given.weight_exponent)) {
+        return Err(refuse(
+            format!("weight_exp = {}", given.weight_exponent),
+            format!("the chip's weight exponents run from {low} to {high}"),
+        ));
+    }
+    let factor = projection.factor * scale;
+    let unit = weight_unit(i32::from(given.weight_exponent), fixed);
+    let sign = given.sign.unwrap_or_else(|| {
+        let (lowest, highest) = match projection.weights {
+            PerSynapse::Constant(w) => (*w, *w),
+            PerSynapse::Varying(ws) => ws
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &w| {
+                    (a.min(w), b.max(w))
+                }),
+        };
+        if lowest >= 0.0 {
+            SignMode::Excitatory
+        } else if highest <= 0.0 {
+            SignMode::Inhibitory
+        } else {
+            SignMode::Mixed
+        }
+    });
+    let format = SynapseFormat {
+        weight_bits: given.weight_bits,
+        sign,
+        weight_exponent: given.weight_exponent,
+        index_bits: 0,
+        delay_bits,
+    };
+    let step = fixed.weight_step(&format);
+    let (smallest, largest) = fixed.weight_range(sign);
+    let store = |w: f64| -> Result<i16, ChipError> {
+        let m = w * factor / unit;
+        let fits = m.fract() == 0.0
+            && m >= f64::from(smallest)
+            && m <= f64::from(largest)
+            && (m as i32) % step == 0;
+        if fits {
+            Ok(m as i16)
+        } else {
+            Err(refuse(
+                format!("the stored weight {m}"),
+                format!(
+                    "with {} weight bits and the {sign:?} sign mode, a stored weight is a whole \
+                     multiple of {step} from {smallest} to {largest}",
+                    given.weight_bits
+                ),
+            ))
+        }
+    };
+    let (stored, weight) = match projection.weights {
+        PerSynapse::Constant(w) => {
+            let m = store(*w)?;
+            let exponent = i32::from(given.weight_exponent);
+            let effective = effective_weight(i32::from(m), exponent, fixed) as f64;
+            let row = ParameterRow::new(
+                "weight (chip units added to u)",
+                w * factor,
+                i64::from(m),
+                effective,
+            );
+            (PerSynapse::Constant(m), Some(row))
+        }
+        PerSynapse::Varying(ws) => (
+            PerSynapse::Varying(ws.iter().map(|&w| store(w)).collect::<Result<_, _>>()?),
+            None,
+        ),
+    };
+    let report = ProjectionReport {
+        projection: projection.name.to_string(),
+        synapses: projection.synapses,
+        sign_mode: sign,
+        weight_bits: given.weight_bits,
+        weight_exponent: given.weight_exponent,
+        delay_bits,
+        weight,
+        max_relative_error: 0.0,
+        rms_relative_error: 0.0,
+        clipped: 0,
+        rounded_to_zero: 0,
+    };
+    Ok((format, stored, report))
 }
