@@ -65,6 +65,15 @@ impl SliceIndex {
     }
 }
 
+/// A population with a slice over the output-axon limit.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Overflow {
+    /// Neurons of its smallest overflowing slice.
+    pub smallest: u32,
+    /// Neurons per core to try next.
+    pub cap: u32,
+}
+
 /// The projections between chip populations, by presynaptic population.
 pub(super) struct OutgoingWalk<'a> {
     /// Per chip population: (post chip population, pre range start, table).
@@ -116,28 +125,36 @@ impl<'a> OutgoingWalk<'a> {
     }
 
     /// Fills every slice's output-axon count; returns the populations with
-    /// a slice over the limit, each with the neuron count of its largest
-    /// such slice.
+    /// a slice over the limit, each with the neuron count of its smallest
+    /// such slice and the neurons per core that would bring it within the
+    /// limit if its axons scaled with its neurons (always fewer).
     pub(super) fn count_output_axons(
         &self,
         chips: &mut [ChipPopulation],
         spec: &ChipSpec,
-    ) -> Vec<(usize, u32)> {
+    ) -> Vec<(usize, Overflow)> {
         let limit = u64::from(spec.core.output_axons);
         let mut overflowing = Vec::new();
         for (k, chip) in chips.iter_mut().enumerate() {
-            let mut largest = 0;
+            let mut overflow: Option<Overflow> = None;
             for slice in &mut chip.slices {
                 let neurons = slice.neurons;
                 let mut count = 0u64;
                 self.destinations(k, (neurons.start, neurons.end), &mut |_| count += 1);
                 slice.usage.output_axons = count;
                 if count > limit {
-                    largest = largest.max(neurons.len());
+                    let n = neurons.len();
+                    let fitting = (u64::from(n) * limit / count).min(u64::from(n) - 1) as u32;
+                    let o = overflow.get_or_insert(Overflow {
+                        smallest: n,
+                        cap: fitting,
+                    });
+                    o.smallest = o.smallest.min(n);
+                    o.cap = o.cap.min(fitting);
                 }
             }
-            if largest > 0 {
-                overflowing.push((k, largest));
+            if let Some(o) = overflow {
+                overflowing.push((k, o));
             }
         }
         overflowing

@@ -1,6 +1,7 @@
 //! The chip mapping pipeline, in order: classify every population, quantize
 //! it and its incoming weights, partition it into core-sized slices, count
-//! output axons (re-cutting where they overflow), place the slices on the
+//! output axons (re-cutting a population whose slices overflow them, with
+//! fewer neurons per core in proportion), place the slices on the
 //! mesh, and assemble the per-core tables into a checked
 //! [`ChipProgram`]. Each stage's time is recorded.
 
@@ -154,8 +155,8 @@ pub fn map(
         if overflowing.is_empty() {
             break index;
         }
-        for (k, largest) in overflowing {
-            if largest <= 1 {
+        for (k, overflow) in overflowing {
+            if overflow.smallest <= 1 {
                 let chip = &chips[k];
                 let slice = chip.slices.iter().max_by_key(|s| s.usage.output_axons);
                 return Err(ChipError::NeuronTooLarge {
@@ -167,7 +168,7 @@ pub fn map(
                     target: target.to_string(),
                 });
             }
-            caps[k] = (largest * 3 / 4).max(1);
+            caps[k] = caps[k].min(overflow.cap.max(1));
         }
     };
     lap("partition", &mut stages);
