@@ -175,8 +175,8 @@ pub struct CompileArgs {
     /// same for any number.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Refuse expansion above this much memory (e.g. `4GiB`); default: half
-    /// of physical memory.
+    /// Refuse a network whose expansion and mapping would need more memory
+    /// than this (e.g. `4GiB`); default: half of physical memory.
     #[arg(long, value_name = "BYTES", value_parser = crate::input::parse_bytes)]
     pub max_memory: Option<u64>,
     /// Print nothing but errors.

@@ -7,9 +7,10 @@ use crate::input::compile;
 use crate::ir::{memory_limit, report_expand_error};
 use crate::output::print_diagnostics;
 use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
+use neurc_compiler::passes::chip::map::MAPPING_BYTES_PER_SYNAPSE;
 use neurc_compiler::passes::chip::quantize::QuantizationReport;
 use neurc_compiler::passes::chip::{ChipError, Mapping, map};
-use neurc_compiler::passes::expand::{ExpandOptions, expand};
+use neurc_compiler::passes::expand::{ExpandOptions, estimate, expand, human_bytes};
 use neurc_ir::Network;
 use neurc_ir::chip::ChipSpec;
 use neurc_runtime::output::{self, write_atomically};
@@ -60,6 +61,23 @@ pub fn run(args: &CompileArgs) -> Outcome {
     if let Some(seed) = args.seed {
         network.simulation.seed = seed;
     }
+    let limit = memory_limit(args.max_memory);
+    let synapses: u64 = estimate(&network).iter().map(|e| e.synapses).sum();
+    let needed = synapses.saturating_mul(MAPPING_BYTES_PER_SYNAPSE);
+    if needed > limit {
+        let d = Diagnostic::error(
+            "neurc::compile::memory",
+            format!(
+                "mapping about {synapses} synapses onto the chip needs about {}, more than the \
+                 limit of {}",
+                human_bytes(needed),
+                human_bytes(limit)
+            ),
+        )
+        .help("map a smaller network, or raise the limit with --max-memory on a larger machine");
+        print_diagnostics(&[d], &compilation.sources, json);
+        return Outcome::DoesNotFit;
+    }
     let dir = args.output.clone();
     if let Err(error) = output::prepare(&dir) {
         return fail(
@@ -74,7 +92,7 @@ pub fn run(args: &CompileArgs) -> Outcome {
             &network,
             &ExpandOptions {
                 threads: args.threads,
-                max_memory_bytes: memory_limit(args.max_memory),
+                max_memory_bytes: limit,
             },
         )
     });

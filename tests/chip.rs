@@ -220,3 +220,20 @@ fn chip_native_values_pass_through_unchanged() {
         .collect();
     assert_eq!(synapses, [(0, 40, 3), (1, -64, 3), (0, 12, 3), (2, 254, 3)]);
 }
+
+/// A network whose mapping would not fit in memory is refused before
+/// anything is expanded or written.
+#[test]
+fn a_network_too_large_for_the_memory_limit_exits_2_before_mapping() {
+    let out = OutDir::new("memory");
+    let output = Command::new(env!("CARGO_BIN_EXE_neurc"))
+        .args(["compile", "examples/cuba.snn", "--max-memory", "1MB", "-o"])
+        .arg(out.path())
+        .output()
+        .expect("neurc runs");
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("neurc::compile::memory"), "{text}");
+    assert!(text.contains("more than the limit of"), "{text}");
+    assert!(!out.0.join("image.bin").exists());
+}

@@ -29,6 +29,14 @@ use crate::passes::expand::{NeuronValue, neuron_values};
 /// traffic for placement: no rate is known before the network runs.
 pub const DEFAULT_RATE_HZ: f64 = 10.0;
 
+/// Bytes mapping holds per synapse beside the synapse tables, at most:
+/// the table transposed by target (4), the core's synapse arrays (5), an
+/// input and an output axon each (10 and 12) and the encoded image (27),
+/// with room for vectors growing. Measured peaks of `neurc compile`,
+/// tables included: 82 B per synapse on Brunel (15.6 M synapses), 90 B on
+/// the 100 M-synapse benchmark network.
+pub const MAPPING_BYTES_PER_SYNAPSE: u64 = 96;
+
 /// What mapping produced.
 pub struct Mapping {
     /// The program, checked against the spec.
