@@ -208,8 +208,19 @@ pub fn quantize(
         * f64::from(fixed.weight_range(SignMode::Excitatory).1);
     let target_vth = f64::from(1u32 << (fixed.threshold_mantissa_bits - 3));
     let shift = f64::from(1u32 << fixed.threshold_shift);
-    let mut scale = target_vth * shift / neuron.threshold;
-    while scale * largest_weight > weight_max || scale * bias_per_step.abs() > bias_max {
+    // A chip-native model's registers are its values at scale 1.
+    let native = match neuron.registers {
+        Some(registers) => native_registers(&registers, neuron, fixed, &value_error)?,
+        None => None,
+    };
+    let mut scale = if native.is_some() {
+        1.0
+    } else {
+        target_vth * shift / neuron.threshold
+    };
+    while native.is_none()
+        && (scale * largest_weight > weight_max || scale * bias_per_step.abs() > bias_max)
+    {
         scale /= 2.0;
         if neuron.threshold * scale / shift < 1.0 {
             return Err(value_error(
@@ -226,24 +237,17 @@ pub fn quantize(
     let (mut bias_mantissa, mut bias_exponent) =
         bias_format(bias_per_step * scale, fixed, bias_low, bias_high);
     let mut refractory_delay = neuron.refractory_steps + 1;
-    let native = match neuron.registers {
-        Some(registers) => {
-            let native = native_registers(&registers, neuron, fixed, &value_error)?;
-            if let Some(native) = &native {
-                scale = 1.0;
-                (vth, dv, bias_mantissa, bias_exponent, refractory_delay) = (
-                    native.vth,
-                    native.dv,
-                    native.bias_mantissa,
-                    native.bias_exponent,
-                    native.refractory_delay,
-                );
-                du[0] = native.du;
-            }
-            native.is_some()
-        }
-        None => false,
-    };
+    if let Some(native) = &native {
+        (vth, dv, bias_mantissa, bias_exponent, refractory_delay) = (
+            native.vth,
+            native.dv,
+            native.bias_mantissa,
+            native.bias_exponent,
+            native.refractory_delay,
+        );
+        du[0] = native.du;
+    }
+    let native = native.is_some();
     let bias_effective = f64::from(bias_mantissa) * f64::from(1u32 << bias_exponent);
     if refractory_delay > fixed.refractory_max {
         return Err(value_error(
