@@ -237,3 +237,15 @@ fn a_network_too_large_for_the_memory_limit_exits_2_before_mapping() {
     assert!(text.contains("more than the limit of"), "{text}");
     assert!(!out.0.join("image.bin").exists());
 }
+
+/// A chip-native threshold mantissa of 0 (a spike whenever v > 0) is the
+/// chip's to hold, and reaches the image as 0.
+#[test]
+fn a_chip_native_zero_threshold_compiles() {
+    let out = OutDir::new("native-zero");
+    let output = compile("tests/chip/native_zero_threshold.snn", None, &out);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bytes = std::fs::read(out.0.join("image.bin")).expect("image.bin");
+    let program = neurc_backends::chip::decode(&bytes).expect("a valid image");
+    assert_eq!(program.cores()[0].profiles[0].vth, Some(0));
+}

@@ -215,7 +215,12 @@ pub fn classify(
         }
     };
     let threshold = threshold - offset;
-    if threshold.is_nan() || threshold <= 0.0 {
+    // A chip-native model may spike at any v above 0 (vth = 0), as the
+    // chip does; any other needs a threshold to scale its voltage by.
+    let native = REGISTERS
+        .iter()
+        .all(|r| model.params.iter().any(|p| p.name == *r));
+    if threshold.is_nan() || threshold < 0.0 || (threshold == 0.0 && !native) {
         return Err(unsupported(
             "its threshold is not above its reset value, and the chip spikes above v = 0 after \
              resetting to 0"
