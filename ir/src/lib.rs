@@ -47,7 +47,7 @@ pub use model::{
 };
 pub use network::{
     ChipWeights, Coupling, Edge, Layout, Modulator, Network, NeuronRange, Node, Population, Probe,
-    ProbeTarget, Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget,
+    ProbeTarget, Projection, Record, Region, Rule, Simulation, SpanTable, SynapticTarget, step_of,
 };
 pub use print::{print, print_expr};
 pub use span::{FileId, Span};

@@ -130,15 +130,25 @@ impl fmt::Display for Violations<'_> {
     }
 }
 
-/// The image of a program.
+/// The image of a program. The payload is written after room for the
+/// header, which is filled in last, so the image is built in one buffer.
 pub fn encode(program: &ChipProgram) -> Vec<u8> {
-    let payload = payload(program);
-    let mut image = Vec::with_capacity(HEADER_LEN + payload.len());
-    image.extend_from_slice(MAGIC);
-    image.extend_from_slice(&IMAGE_VERSION.to_le_bytes());
-    image.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    image.extend_from_slice(blake3::hash(&payload).as_bytes());
-    image.extend_from_slice(&payload);
+    let mut w = Writer(vec![0; HEADER_LEN]);
+    w.payload(program);
+    let mut image = w.0;
+    let (header, payload) = image.split_at_mut(HEADER_LEN);
+    let hash = blake3::hash(payload);
+    let fields: [&[u8]; 4] = [
+        MAGIC,
+        &IMAGE_VERSION.to_le_bytes(),
+        &(payload.len() as u64).to_le_bytes(),
+        hash.as_bytes(),
+    ];
+    let mut at = 0;
+    for field in fields {
+        header[at..at + field.len()].copy_from_slice(field);
+        at += field.len();
+    }
     image
 }
 
@@ -208,64 +218,6 @@ fn open(bytes: &[u8]) -> Result<&[u8], ImageError> {
     Ok(payload)
 }
 
-/// The payload of a program, in the order of the module's table.
-fn payload(program: &ChipProgram) -> Vec<u8> {
-    let mut w = Writer(Vec::new());
-    // Serializing plain data with finite floats cannot fail; should it
-    // ever, the empty text makes `decode` report the spec as malformed
-    // rather than `encode` panic.
-    let spec = serde_json::to_vec(program.spec()).unwrap_or_default();
-    w.len(spec.len());
-    w.put(&spec);
-    w.put(program.dt().to_le_bytes());
-    w.put(program.seed().to_le_bytes());
-    w.len(program.cores().len());
-    for core in program.cores() {
-        w.core(core);
-    }
-    w.len(program.inputs().len());
-    for input in program.inputs() {
-        w.put(input.node.0.to_le_bytes());
-        w.len(input.name.len());
-        w.put(input.name.as_bytes());
-        w.put(input.size.to_le_bytes());
-        match &input.kind {
-            SourceKind::Poisson { mean_per_step } => {
-                w.put([POISSON]);
-                w.len(mean_per_step.len());
-                for mean in mean_per_step {
-                    w.put(mean.to_le_bytes());
-                }
-            }
-            SourceKind::Steps { steps } => {
-                w.put([STEPS]);
-                w.len(steps.len());
-                for list in steps {
-                    w.len(list.len());
-                    for step in list {
-                        w.put(step.to_le_bytes());
-                    }
-                }
-            }
-        }
-        w.output_axons(&input.output_axons);
-    }
-    w.len(program.slices().len());
-    for slice in program.slices() {
-        for value in [
-            slice.node.0,
-            slice.neurons.start,
-            slice.neurons.end,
-            slice.core.0,
-            slice.first_compartment,
-            slice.per_neuron,
-        ] {
-            w.put(value.to_le_bytes());
-        }
-    }
-    w.0
-}
-
 /// Tags of [`SourceKind`].
 const POISSON: u8 = 0;
 const STEPS: u8 = 1;
@@ -298,6 +250,62 @@ mod min_size {
 struct Writer(Vec<u8>);
 
 impl Writer {
+    /// Appends the payload of a program, in the order of the module's table.
+    fn payload(&mut self, program: &ChipProgram) {
+        // Serializing plain data with finite floats cannot fail; should it
+        // ever, the empty text makes `decode` report the spec as malformed
+        // rather than `encode` panic.
+        let spec = serde_json::to_vec(program.spec()).unwrap_or_default();
+        self.len(spec.len());
+        self.put(&spec);
+        self.put(program.dt().to_le_bytes());
+        self.put(program.seed().to_le_bytes());
+        self.len(program.cores().len());
+        for core in program.cores() {
+            self.core(core);
+        }
+        self.len(program.inputs().len());
+        for input in program.inputs() {
+            self.put(input.node.0.to_le_bytes());
+            self.len(input.name.len());
+            self.put(input.name.as_bytes());
+            self.put(input.size.to_le_bytes());
+            match &input.kind {
+                SourceKind::Poisson { mean_per_step } => {
+                    self.put([POISSON]);
+                    self.len(mean_per_step.len());
+                    for mean in mean_per_step {
+                        self.put(mean.to_le_bytes());
+                    }
+                }
+                SourceKind::Steps { steps } => {
+                    self.put([STEPS]);
+                    self.len(steps.len());
+                    for list in steps {
+                        self.len(list.len());
+                        for step in list {
+                            self.put(step.to_le_bytes());
+                        }
+                    }
+                }
+            }
+            self.output_axons(&input.output_axons);
+        }
+        self.len(program.slices().len());
+        for slice in program.slices() {
+            for value in [
+                slice.node.0,
+                slice.neurons.start,
+                slice.neurons.end,
+                slice.core.0,
+                slice.first_compartment,
+                slice.per_neuron,
+            ] {
+                self.put(value.to_le_bytes());
+            }
+        }
+    }
+
     fn put(&mut self, bytes: impl AsRef<[u8]>) {
         self.0.extend_from_slice(bytes.as_ref());
     }

@@ -1,15 +1,6 @@
 //! Spike schedules of spike-time sources, as step numbers.
 
-/// A time within this fraction of a step below a step boundary counts as
-/// on the boundary, so `0.3 ms` with `dt = 0.1 ms` (2.9999999999999996
-/// steps in binary) falls in step 3, as written.
-const BOUNDARY_SLACK: f64 = 1e-6;
-
-/// The step that contains time `time` (seconds): `⌊time / dt + 10⁻⁶⌋`.
-pub fn step_of(time: f64, dt: f64) -> u64 {
-    // `as` saturates: negative times (rejected when checked) give step 0.
-    (time / dt + BOUNDARY_SLACK).floor() as u64
-}
+use neurc_ir::step_of;
 
 /// The steps in which each neuron of a group has a scheduled spike, sorted
 /// and without repeats, with a cursor per neuron so that the executors read

@@ -135,57 +135,50 @@ fn check_core(
     let (limits, fixed) = (&spec.core, &spec.fixed_point);
     let id = Some(core.id);
     let compartments = core.compartments.len() as u64;
-    errors.over(
-        id,
-        "compartments",
-        compartments,
-        u64::from(limits.compartments),
-    );
-    errors.over(
-        id,
-        "compartment profiles",
-        core.profiles.len() as u64,
-        u64::from(limits.compartment_profiles),
-    );
     let mut thresholds: Vec<u32> = core.profiles.iter().filter_map(|p| p.vth).collect();
     thresholds.sort_unstable();
     thresholds.dedup();
-    errors.over(
-        id,
-        "threshold profiles",
-        thresholds.len() as u64,
-        u64::from(limits.threshold_profiles),
-    );
-    errors.over(
-        id,
-        "synapse formats",
-        core.formats.len() as u64,
-        u64::from(limits.synapse_formats),
-    );
-    errors.over(
-        id,
-        "input axons",
-        core.input_axons.len() as u64,
-        u64::from(limits.input_axons),
-    );
-    errors.over(
-        id,
-        "output axons",
-        core.output_axons.len() as u64,
-        u64::from(limits.output_axons),
-    );
-    errors.over(
-        id,
-        "delay slots",
-        u64::from(core.delay_slots),
-        u64::from(limits.max_delay_steps),
-    );
-    errors.over(
-        id,
-        "dendritic accumulators (compartments x delay slots)",
-        compartments * u64::from(core.delay_slots),
-        u64::from(limits.dendritic_accumulators),
-    );
+    let count = |n: usize| n as u64;
+    for (what, used, limit) in [
+        ("compartments", compartments, limits.compartments),
+        (
+            "compartment profiles",
+            count(core.profiles.len()),
+            limits.compartment_profiles,
+        ),
+        (
+            "threshold profiles",
+            count(thresholds.len()),
+            limits.threshold_profiles,
+        ),
+        (
+            "synapse formats",
+            count(core.formats.len()),
+            limits.synapse_formats,
+        ),
+        (
+            "input axons",
+            count(core.input_axons.len()),
+            limits.input_axons,
+        ),
+        (
+            "output axons",
+            count(core.output_axons.len()),
+            limits.output_axons,
+        ),
+        (
+            "delay slots",
+            u64::from(core.delay_slots),
+            limits.max_delay_steps,
+        ),
+        (
+            "dendritic accumulators (compartments x delay slots)",
+            compartments * u64::from(core.delay_slots),
+            limits.dendritic_accumulators,
+        ),
+    ] {
+        errors.over(id, what, used, u64::from(limit));
+    }
     let decay_one = fixed.decay_one();
     for (p, profile) in core.profiles.iter().enumerate() {
         if profile.du >= decay_one || profile.dv >= decay_one {

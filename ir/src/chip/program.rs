@@ -187,15 +187,12 @@ pub struct PopulationSlice {
     pub per_neuron: u32,
 }
 
-/// A network mapped onto a chip system, checked against its spec.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// A network mapped onto a chip system, checked against its spec. It has
+/// no `Deserialize`: the only ways in are [`ChipProgram::new`] and the
+/// image decoder, which calls it.
+#[derive(Clone, PartialEq, Debug)]
 pub struct ChipProgram {
-    spec: ChipSpec,
-    dt: f64,
-    seed: u64,
-    cores: Vec<CoreProgram>,
-    inputs: Vec<InputSource>,
-    slices: Vec<PopulationSlice>,
+    parts: ProgramParts,
 }
 
 /// The parts of a [`ChipProgram`], before they are checked.
@@ -221,63 +218,41 @@ impl ChipProgram {
     /// program exists only if all hold. On failure, returns every violation.
     pub fn new(parts: ProgramParts) -> Result<ChipProgram, Vec<LimitError>> {
         check(&parts)?;
-        let ProgramParts {
-            spec,
-            dt,
-            seed,
-            cores,
-            inputs,
-            slices,
-        } = parts;
-        Ok(ChipProgram {
-            spec,
-            dt,
-            seed,
-            cores,
-            inputs,
-            slices,
-        })
+        Ok(ChipProgram { parts })
     }
 
     /// The chip system it runs on.
     pub fn spec(&self) -> &ChipSpec {
-        &self.spec
+        &self.parts.spec
     }
 
     /// The step, seconds.
     pub fn dt(&self) -> f64 {
-        self.dt
+        self.parts.dt
     }
 
     /// The seed of every random stream.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.parts.seed
     }
 
     /// The cores in use, by ascending id.
     pub fn cores(&self) -> &[CoreProgram] {
-        &self.cores
+        &self.parts.cores
     }
 
     /// Host spike sources.
     pub fn inputs(&self) -> &[InputSource] {
-        &self.inputs
+        &self.parts.inputs
     }
 
     /// Where every spiking population went.
     pub fn slices(&self) -> &[PopulationSlice] {
-        &self.slices
+        &self.parts.slices
     }
 
     /// The parts, to change and check again.
     pub fn into_parts(self) -> ProgramParts {
-        ProgramParts {
-            spec: self.spec,
-            dt: self.dt,
-            seed: self.seed,
-            cores: self.cores,
-            inputs: self.inputs,
-            slices: self.slices,
-        }
+        self.parts
     }
 }

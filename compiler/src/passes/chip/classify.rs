@@ -105,8 +105,32 @@ pub struct Registers {
     pub refract_delay: f64,
 }
 
+/// The current of a landing on v, until every current is known and v gets
+/// one that keeps nothing.
+const UNASSIGNED: u32 = u32::MAX;
+
 /// The parameter names of a chip-native model.
 const REGISTERS: [&str; 6] = ["du", "dv", "vth", "bias_mant", "bias_exp", "refract_delay"];
+
+impl Registers {
+    /// The register values, if the model declares every register as a
+    /// parameter; `params` are the population's values.
+    fn of(model: &NeuronModel, params: &[f64]) -> Option<Registers> {
+        let value = |name: &str| {
+            let i = model.params.iter().position(|p| p.name == name)?;
+            params.get(i).copied()
+        };
+        let [du, dv, vth, bias_mant, bias_exp, refract_delay] = REGISTERS.map(value);
+        Some(Registers {
+            du: du?,
+            dv: dv?,
+            vth: vth?,
+            bias_mant: bias_mant?,
+            bias_exp: bias_exp?,
+            refract_delay: refract_delay?,
+        })
+    }
+}
 
 impl ChipNeuron {
     /// Where weights aimed at `target` land.
@@ -155,22 +179,13 @@ pub fn classify(
         }
     }
     let param = |p: u32| params.get(p as usize).copied().unwrap_or(f64::NAN);
+    let registers = Registers::of(model, &params);
     // A chip-native model's decays are checked first: out of their field
     // they would make its update look like some other model's.
     let one = f64::from(fixed.decay_one());
-    for name in ["du", "dv"] {
-        let value = model
-            .params
-            .iter()
-            .position(|p| p.name == name)
-            .map(|i| params[i]);
-        if model
-            .params
-            .iter()
-            .all(|p| REGISTERS.contains(&p.name.as_str()))
-            && let Some(value) = value
-            && !(value.fract() == 0.0 && (0.0..one).contains(&value))
-        {
+    let decays = registers.map(|r| [("du", r.du), ("dv", r.dv)]);
+    for (name, value) in decays.into_iter().flatten() {
+        if !(value.fract() == 0.0 && (0.0..one).contains(&value)) {
             return Err(ChipError::PopulationValue {
                 node,
                 population: population.name.clone(),
@@ -217,10 +232,7 @@ pub fn classify(
     let threshold = threshold - offset;
     // A chip-native model may spike at any v above 0 (vth = 0), as the
     // chip does; any other needs a threshold to scale its voltage by.
-    let native = REGISTERS
-        .iter()
-        .all(|r| model.params.iter().any(|p| p.name == *r));
-    if threshold.is_nan() || threshold < 0.0 || (threshold == 0.0 && !native) {
+    if threshold.is_nan() || threshold < 0.0 || (threshold == 0.0 && registers.is_none()) {
         return Err(unsupported(
             "its threshold is not above its reset value, and the chip spikes above v = 0 after \
              resetting to 0"
@@ -269,7 +281,7 @@ pub fn classify(
             let mut landings = vec![(
                 SynapticTarget::State(membrane),
                 Landing {
-                    current: u32::MAX,
+                    current: UNASSIGNED,
                     factor: keep,
                 },
             )];
@@ -373,32 +385,8 @@ pub fn classify(
     }
     neuron
         .landings
-        .retain(|(t, l)| l.current != u32::MAX && targets.contains(t));
-    let register = |name: &str| {
-        model
-            .params
-            .iter()
-            .position(|p| p.name == name)
-            .map(|i| params[i])
-    };
-    if let [
-        Some(du),
-        Some(dv),
-        Some(vth),
-        Some(bias_mant),
-        Some(bias_exp),
-        Some(refract_delay),
-    ] = REGISTERS.map(register)
-    {
-        neuron.registers = Some(Registers {
-            du,
-            dv,
-            vth,
-            bias_mant,
-            bias_exp,
-            refract_delay,
-        });
-    }
+        .retain(|(t, l)| l.current != UNASSIGNED && targets.contains(t));
+    neuron.registers = registers;
     if neuron.currents.is_empty() {
         neuron.currents.push(Current {
             keep: 0.0,
@@ -546,7 +534,7 @@ fn classify_update(
             landings.push((
                 SynapticTarget::State(membrane),
                 Landing {
-                    current: u32::MAX,
+                    current: UNASSIGNED,
                     factor: a,
                 },
             ));
@@ -579,7 +567,7 @@ fn classify_update(
             landings.push((
                 SynapticTarget::State(membrane),
                 Landing {
-                    current: u32::MAX,
+                    current: UNASSIGNED,
                     factor: a,
                 },
             ));

@@ -10,7 +10,9 @@ use super::classify::{ChipNeuron, classify};
 use super::error::{ChipError, Resource};
 use super::partition::{Demand, Incoming, Slice, partition};
 use super::place::{PlaceError, place};
-use super::quantize::{IncomingWeights, NeuronFormat, QuantizationReport, WeightFormat, quantize};
+use super::quantize::{
+    IncomingWeights, NeuronFormat, QuantizationReport, WeightFormat, max_delay, quantize,
+};
 use super::report::{ResourceReport, resource_report};
 use super::sources::source_kind;
 use neurc_ir::chip::{
@@ -297,13 +299,9 @@ fn chip_population<'a>(
     }
     let delay_slots = projections
         .iter()
-        .map(|(_, _, _, t)| match &t.delays {
-            PerSynapse::Constant(d) => *d,
-            PerSynapse::Varying(ds) => ds.iter().copied().max().unwrap_or(1),
-        })
+        .map(|(_, _, _, t)| max_delay(&t.delays))
         .max()
-        .unwrap_or(1)
-        .max(1);
+        .unwrap_or(1);
     Ok(ChipPopulation {
         node,
         population,
@@ -345,14 +343,20 @@ fn assemble(
     for (k, chip) in chips.iter().enumerate() {
         let per_neuron = chip.neuron.currents.len() as u32;
         for (p, (_, projection, pre_node, table, weights)) in chip.incoming.iter().enumerate() {
-            let compartment_offset = |current: u32| {
-                if current == 0 {
-                    per_neuron - 1
-                } else {
-                    current - 1
-                }
+            // The soma is its neuron's last compartment, dendrite k its k-1st.
+            let offset = match weights.current {
+                0 => per_neuron - 1,
+                current => current - 1,
             };
-            let offset = compartment_offset(weights.current);
+            // Every presynaptic neuron is a compartment of a core or a
+            // neuron of a host source.
+            let sender = match index.chip_of(*pre_node) {
+                Some(source) => Sender::Core(source, per_neuron_of(chips, source)),
+                None => match hosts.iter().position(|h| h.node == *pre_node) {
+                    Some(h) => Sender::Host(h),
+                    None => continue,
+                },
+            };
             for (i, row) in table.row_offsets.windows(2).enumerate() {
                 let pre = projection.pre.start + i as u32;
                 for s in row[0] as usize..row[1] as usize {
@@ -373,21 +377,15 @@ fn assemble(
                             core: cores[slice],
                             axon,
                         };
-                        match index.chip_of(*pre_node) {
-                            Some(source) => {
+                        match sender {
+                            Sender::Core(source, source_per_neuron) => {
                                 let (source_slice, source_local) = index.locate(source, pre);
                                 tables[source_slice].output_axons.push(OutputAxon {
-                                    source: source_local * per_neuron_of(chips, source)
-                                        + per_neuron_of(chips, source)
-                                        - 1,
+                                    source: soma(source_local, source_per_neuron),
                                     ..out
                                 });
                             }
-                            None => {
-                                if let Some(h) = hosts.iter().position(|h| h.node == *pre_node) {
-                                    host_axons[h].push(out);
-                                }
-                            }
+                            Sender::Host(h) => host_axons[h].push(out),
                         }
                     }
                     let core = &mut tables[slice];
@@ -479,6 +477,20 @@ fn per_neuron_of(chips: &[ChipPopulation], k: usize) -> u32 {
     chips[k].neuron.currents.len() as u32
 }
 
+/// Who sends a projection's spikes.
+#[derive(Clone, Copy)]
+enum Sender {
+    /// Chip population `k`, with its compartments per neuron.
+    Core(usize, u32),
+    /// Host source `h`.
+    Host(usize),
+}
+
+/// The soma of the `local`-th neuron of a slice: its last compartment.
+fn soma(local: u32, per_neuron: u32) -> u32 {
+    local * per_neuron + per_neuron - 1
+}
+
 /// The soma's profile first, then one per dendrite current.
 fn profiles(chip: &ChipPopulation) -> Vec<CompartmentProfile> {
     let f = &chip.format;
@@ -544,7 +556,7 @@ fn compartments_of(chip: &ChipPopulation, slice: &Slice, init: &InitialValues) -
     let mut compartments = Vec::with_capacity(slice.neurons.len() as usize * per_neuron);
     for (local, neuron) in (slice.neurons.start..slice.neurons.end).enumerate() {
         let n = neuron as usize;
-        let soma = (local * per_neuron + per_neuron - 1) as u16;
+        let soma = soma(local as u32, per_neuron as u32) as u16;
         for current in 1..per_neuron {
             compartments.push(Compartment {
                 profile: current as u16,

@@ -101,7 +101,32 @@ pub struct Usage {
     pub delay_slots: u64,
 }
 
+impl std::ops::Add for Usage {
+    type Output = Usage;
+
+    fn add(self, other: Usage) -> Usage {
+        Usage {
+            compartments: self.compartments + other.compartments,
+            synaptic_memory: self.synaptic_memory + other.synaptic_memory,
+            input_axons: self.input_axons + other.input_axons,
+            output_axons: self.output_axons + other.output_axons,
+            delay_slots: self.delay_slots + other.delay_slots,
+        }
+    }
+}
+
 impl Usage {
+    /// Every resource at a core's limit.
+    pub fn limits(spec: &ChipSpec) -> Usage {
+        Usage {
+            compartments: limit(spec, Resource::Compartments),
+            synaptic_memory: limit(spec, Resource::SynapticMemory),
+            input_axons: limit(spec, Resource::InputAxons),
+            output_axons: limit(spec, Resource::OutputAxons),
+            delay_slots: limit(spec, Resource::DelaySlots),
+        }
+    }
+
     /// The amount of one resource.
     pub fn get(&self, resource: Resource) -> u64 {
         match resource {
@@ -201,13 +226,7 @@ pub fn partition(demand: &Demand, spec: &ChipSpec, target: &str) -> Result<Vec<S
                 book.count[pre] += 1;
             }
         }
-        let total = Usage {
-            compartments: usage.compartments + added.compartments,
-            synaptic_memory: usage.synaptic_memory + added.synaptic_memory,
-            input_axons: usage.input_axons + added.input_axons,
-            output_axons: 0,
-            delay_slots: usage.delay_slots + added.delay_slots,
-        };
+        let total = usage + added;
         let broken = Resource::ALL
             .into_iter()
             .find(|&r| total.get(r) > limit(spec, r))

@@ -364,7 +364,20 @@ fn max_abs(values: &PerSynapse<f64>) -> f64 {
     }
 }
 
-fn max_delay(values: &PerSynapse<u16>) -> u16 {
+/// The sign mode that holds weights from `lowest` to `highest` with the
+/// most precision: one sign where they share it, mixed otherwise.
+fn sign_mode(lowest: f64, highest: f64) -> SignMode {
+    if lowest >= 0.0 {
+        SignMode::Excitatory
+    } else if highest <= 0.0 {
+        SignMode::Inhibitory
+    } else {
+        SignMode::Mixed
+    }
+}
+
+/// The longest delay of a projection, in steps (at least 1).
+pub(super) fn max_delay(values: &PerSynapse<u16>) -> u16 {
     match values {
         PerSynapse::Constant(d) => *d,
         PerSynapse::Varying(ds) => ds.iter().copied().max().unwrap_or(1),
@@ -441,13 +454,7 @@ fn quantize_weights(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
             (lo.min(x), hi.max(x))
         });
-    let sign = if min >= 0.0 {
-        SignMode::Excitatory
-    } else if max <= 0.0 {
-        SignMode::Inhibitory
-    } else {
-        SignMode::Mixed
-    };
+    let sign = sign_mode(min, max);
     let squared_error = |format: &SynapseFormat| {
         values
             .iter()
@@ -670,13 +677,7 @@ fn given_weights(
                     (a.min(w), b.max(w))
                 }),
         };
-        if lowest >= 0.0 {
-            SignMode::Excitatory
-        } else if highest <= 0.0 {
-            SignMode::Inhibitory
-        } else {
-            SignMode::Mixed
-        }
+        sign_mode(lowest, highest)
     });
     let format = SynapseFormat {
         weight_bits: given.weight_bits,

@@ -4,10 +4,10 @@
 use super::axons::SliceIndex;
 use super::error::Resource;
 use super::map::{ChipPopulation, DEFAULT_RATE_HZ, HostSource};
-use super::partition::{Usage, limit};
+use super::partition::Usage;
 use neurc_ir::chip::{ChipSpec, CoreId, ProgramParts};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One core's line of the report.
 #[derive(Clone, PartialEq, Debug, Serialize)]
@@ -101,20 +101,14 @@ pub(super) fn resource_report(
     cores: &[CoreId],
     parts: &ProgramParts,
 ) -> ResourceReport {
-    let limits = Usage {
-        compartments: limit(spec, Resource::Compartments),
-        synaptic_memory: limit(spec, Resource::SynapticMemory),
-        input_axons: limit(spec, Resource::InputAxons),
-        output_axons: limit(spec, Resource::OutputAxons),
-        delay_slots: limit(spec, Resource::DelaySlots),
-    };
+    let limits = Usage::limits(spec);
     let mut totals = Usage::default();
     let mut lines = Vec::new();
     let mut populations = Vec::new();
     let mut chips_used = BTreeSet::new();
     let mut tiles_used = BTreeSet::new();
     for (k, chip) in chips.iter().enumerate() {
-        let mut bindings = [0u64; 5];
+        let mut bindings: BTreeMap<Resource, u64> = BTreeMap::new();
         for (j, slice) in chip.slices.iter().enumerate() {
             let id = cores[index.slice_id(k, j)];
             let location = spec.locate(id).unwrap_or(neurc_ir::chip::CoreLocation {
@@ -152,37 +146,38 @@ pub(super) fn resource_report(
                     .max_by(|a, b| a.1.total_cmp(&b.1))
                     .map_or(Resource::Compartments, |u| u.0)
             });
-            bindings[Resource::ALL
-                .iter()
-                .position(|r| *r == binding)
-                .unwrap_or(0)] += 1;
-            for r in Resource::ALL {
-                add(&mut totals, r, usage.get(r));
-            }
+            *bindings.entry(binding).or_default() += 1;
+            totals = totals + usage;
             let synapses = program.map_or(0, |c| c.synapses.compartment.len() as u64);
-            lines.push(CoreReport {
-                core: id.to_string(),
-                chip: location.chip,
-                tile: location.tile,
-                index: location.core,
-                population: chip.population.name.clone(),
-                neurons: [slice.neurons.start, slice.neurons.end],
-                synapses,
-                usage,
-                utilisation,
-                binding,
-            });
+            lines.push((
+                id,
+                CoreReport {
+                    core: id.to_string(),
+                    chip: location.chip,
+                    tile: location.tile,
+                    index: location.core,
+                    population: chip.population.name.clone(),
+                    neurons: [slice.neurons.start, slice.neurons.end],
+                    synapses,
+                    usage,
+                    utilisation,
+                    binding,
+                },
+            ));
         }
-        let most = (0..5).max_by_key(|&r| bindings[r]).unwrap_or(0);
+        let most = bindings
+            .iter()
+            .max_by_key(|(_, count)| **count)
+            .map_or(Resource::Compartments, |(r, _)| *r);
         populations.push(PopulationCores {
             population: chip.population.name.clone(),
             neurons: chip.population.size,
             compartments_per_neuron: chip.neuron.currents.len() as u32,
             cores: chip.slices.len() as u64,
-            binding: Resource::ALL[most],
+            binding: most,
         });
     }
-    lines.sort_by_key(|l| l.core[1..].parse::<u64>().unwrap_or(0));
+    lines.sort_unstable_by_key(|(id, _)| *id);
     let hosts = hosts
         .iter()
         .zip(&parts.inputs)
@@ -209,17 +204,6 @@ pub(super) fn resource_report(
         assumed_rate_hz: DEFAULT_RATE_HZ,
         populations,
         hosts,
-        cores: lines,
+        cores: lines.into_iter().map(|(_, line)| line).collect(),
     }
-}
-
-fn add(usage: &mut Usage, resource: Resource, amount: u64) {
-    let field = match resource {
-        Resource::Compartments => &mut usage.compartments,
-        Resource::SynapticMemory => &mut usage.synaptic_memory,
-        Resource::InputAxons => &mut usage.input_axons,
-        Resource::OutputAxons => &mut usage.output_axons,
-        Resource::DelaySlots => &mut usage.delay_slots,
-    };
-    *field += amount;
 }

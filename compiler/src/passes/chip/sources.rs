@@ -5,7 +5,9 @@
 use super::affine::affine;
 use super::error::ChipError;
 use neurc_ir::chip::SourceKind;
-use neurc_ir::{Distribution, Expr, Func, NeuronModel, NodeId, ParamValue, Population, Var};
+use neurc_ir::{
+    Distribution, Expr, Func, NeuronModel, NodeId, ParamValue, Population, Var, step_of,
+};
 
 /// What drives a source population, and its expected spikes per step per
 /// neuron over a run of `steps` steps (for placement).
@@ -72,10 +74,4 @@ pub fn source_kind(
             "a host source must spike by `poisson(mean)` or `at(times)`",
         )),
     }
-}
-
-/// The step that contains `time`: `⌊time / dt + 10⁻⁶⌋`, the CPU target's
-/// rule, so a time on a step boundary lands in the step it starts.
-fn step_of(time: f64, dt: f64) -> u64 {
-    (time / dt + 1e-6).floor().max(0.0) as u64
 }
