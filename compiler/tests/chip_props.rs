@@ -1188,3 +1188,28 @@ fn resource_report_counts_the_stored_synaptic_memory() {
         assert_eq!(line.usage.synaptic_memory, stored, "{}", core.id);
     }
 }
+
+/// The sign mode is chosen from every weight, not from the sample the
+/// exponent is chosen on: one inhibitory weight among 5,000 excitatory
+/// ones makes the format mixed, and nothing is clipped.
+#[test]
+fn one_weight_of_the_other_sign_makes_the_format_mixed() {
+    let mut row: Vec<&str> = vec!["1"; 5000];
+    // Weights are sampled every second one here; this one is skipped.
+    row[2501] = "-1";
+    let text = format!(
+        "population s = Poisson[1]\n\
+         population a = LifDelta[5000]\n\
+         connect s -> a : dense(matrix = [[{}]]) {{\n    weight = 0.1 mV -> v\n}}\n",
+        row.join(", ")
+    );
+    let network = network(&text);
+    let connectivity = connectivity(&network);
+    let mapping = map(&network, &connectivity, &ChipSpec::loihi(), 1).expect("maps");
+    let [projection] = mapping.quantization.projections.as_slice() else {
+        panic!("one projection");
+    };
+    assert_eq!(projection.sign_mode, SignMode::Mixed);
+    assert_eq!(projection.clipped, 0);
+    assert_eq!(projection.rounded_to_zero, 0);
+}

@@ -364,9 +364,21 @@ fn max_abs(values: &PerSynapse<f64>) -> f64 {
     }
 }
 
-/// The sign mode that holds weights from `lowest` to `highest` with the
-/// most precision: one sign where they share it, mixed otherwise.
-fn sign_mode(lowest: f64, highest: f64) -> SignMode {
+/// The sign mode that holds every weight times `factor` (its chip value)
+/// with the most precision: one sign where they all share it, mixed
+/// otherwise. Every weight is read, since one of the other sign would
+/// otherwise be clipped to 0.
+fn weight_sign(weights: &PerSynapse<f64>, factor: f64) -> SignMode {
+    let values: &[f64] = match weights {
+        PerSynapse::Constant(w) => std::slice::from_ref(w),
+        PerSynapse::Varying(ws) => ws,
+    };
+    let (lowest, highest) = values
+        .iter()
+        .map(|w| w * factor)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
     if lowest >= 0.0 {
         SignMode::Excitatory
     } else if highest <= 0.0 {
@@ -449,12 +461,7 @@ fn quantize_weights(
             ws.iter().step_by(stride).map(|w| w * factor).collect()
         }
     };
-    let (min, max) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
-    let sign = sign_mode(min, max);
+    let sign = weight_sign(projection.weights, factor);
     let squared_error = |format: &SynapseFormat| {
         values
             .iter()
@@ -668,17 +675,9 @@ fn given_weights(
     }
     let factor = projection.factor * scale;
     let unit = weight_unit(i32::from(given.weight_exponent), fixed);
-    let sign = given.sign.unwrap_or_else(|| {
-        let (lowest, highest) = match projection.weights {
-            PerSynapse::Constant(w) => (*w, *w),
-            PerSynapse::Varying(ws) => ws
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &w| {
-                    (a.min(w), b.max(w))
-                }),
-        };
-        sign_mode(lowest, highest)
-    });
+    let sign = given
+        .sign
+        .unwrap_or_else(|| weight_sign(projection.weights, factor));
     let format = SynapseFormat {
         weight_bits: given.weight_bits,
         sign,
