@@ -13,11 +13,13 @@
 //! `v > vth·2⁶`, then `v ← 0` and `r` steps of refractoriness. A synaptic
 //! input is `weight << (6 + weight_exp)`.
 
+mod arithmetic;
 mod check;
 mod program;
 mod route;
 mod spec;
 
+pub use arithmetic::Arithmetic;
 pub use check::LimitError;
 pub use program::{
     ChipProgram, Compartment, CompartmentProfile, CoreProgram, InputAxon, InputSource, OutputAxon,
