@@ -1,0 +1,388 @@
+//! A chip system configured with a program: everything that does not
+//! change while it runs. The state that does is a [`ChipState`].
+
+use crate::neuron::{Profile, Registers, Widths};
+use crate::noc::{self, Mesh};
+use crate::sources::Source;
+use crate::state::ChipState;
+use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram, PopulationSlice};
+use std::collections::{BTreeSet, HashMap};
+
+/// Where a spike message goes: an input axon of a core in use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Destination {
+    /// The receiving core, by index among the cores in use.
+    pub(crate) core: u32,
+    /// Its input axon.
+    pub(crate) axon: u32,
+}
+
+/// An input axon: its synapse list, and how its weights reach the
+/// accumulator.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Axon {
+    pub(crate) first: u32,
+    pub(crate) count: u32,
+    /// Hardware arithmetic: a weight reaches the accumulator shifted left
+    /// by `6 + weight_exponent` (right if negative).
+    pub(crate) shift: i8,
+    /// Lava arithmetic: the accumulator group of the list's weight exponent.
+    pub(crate) group: u8,
+}
+
+/// One core's configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct Core {
+    pub(crate) id: CoreId,
+    pub(crate) profiles: Vec<Profile>,
+    pub(crate) profile_of: Vec<u16>,
+    /// `bias_mantissa << bias_exponent`, per compartment.
+    pub(crate) bias: Vec<i64>,
+    /// The compartment each one joins, or `u32::MAX` for none.
+    pub(crate) parent: Vec<u32>,
+    pub(crate) initial: Vec<Registers>,
+    pub(crate) axons: Vec<Axon>,
+    /// Lava arithmetic: the weight exponent of each accumulator group (one
+    /// group in hardware arithmetic, whose exponent is unused).
+    pub(crate) group_exponents: Vec<i8>,
+    pub(crate) synapse_compartment: Vec<u16>,
+    pub(crate) synapse_weight: Vec<i16>,
+    pub(crate) synapse_delay: Vec<u8>,
+    /// Per compartment, its output axons: `outputs[offsets[c]..offsets[c + 1]]`.
+    pub(crate) output_offsets: Vec<u32>,
+    pub(crate) outputs: Vec<Destination>,
+    /// Slots of the accumulator ring: the longest delay.
+    pub(crate) slots: u32,
+}
+
+impl Core {
+    /// Compartments.
+    pub(crate) fn len(&self) -> usize {
+        self.bias.len()
+    }
+
+    /// Accumulator groups per compartment per slot.
+    pub(crate) fn groups(&self) -> usize {
+        self.group_exponents.len()
+    }
+
+    /// The output axons of compartment `c`.
+    #[inline]
+    pub(crate) fn outputs_of(&self, c: usize) -> &[Destination] {
+        let (start, end) = (self.output_offsets[c], self.output_offsets[c + 1]);
+        &self.outputs[start as usize..end as usize]
+    }
+}
+
+/// A chip system loaded with a program, ready to run in one arithmetic.
+/// It holds no state: [`Chip::initial_state`] makes the state, and
+/// [`Chip::step`] advances it, so a state can be cloned to checkpoint a run
+/// and resumed later, bit for bit.
+#[derive(Debug)]
+pub struct Chip {
+    pub(crate) spec: ChipSpec,
+    pub(crate) dt: f64,
+    pub(crate) seed: u64,
+    pub(crate) arithmetic: Arithmetic,
+    pub(crate) widths: Widths,
+    pub(crate) cores: Vec<Core>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) slices: Vec<PopulationSlice>,
+    pub(crate) mesh: Mesh,
+    /// The end-of-step barrier.
+    pub(crate) barrier_ps: u64,
+    /// A link's time per spike.
+    pub(crate) spike_interval_ps: u64,
+    /// Chips with a core in use (static power is drawn by these).
+    pub(crate) chips_in_use: u32,
+    /// Tiles with a core in use.
+    pub(crate) tiles_in_use: u32,
+    /// Synaptic memory the program takes, in bits.
+    pub(crate) synapse_memory_bits: u64,
+    pub(crate) threads: usize,
+    pub(crate) pool: Option<rayon::ThreadPool>,
+}
+
+impl Chip {
+    /// The system of `program`, configured to run it in `arithmetic`, on
+    /// one thread.
+    pub fn new(program: ChipProgram, arithmetic: Arithmetic) -> Chip {
+        let parts = program.into_parts();
+        let spec = parts.spec;
+        let widths = Widths::new(&spec.fixed_point);
+        let index: HashMap<CoreId, u32> = parts
+            .cores
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i as u32))
+            .collect();
+        let index_of = |id: CoreId| index[&id];
+        let ids: Vec<CoreId> = parts.cores.iter().map(|c| c.id).collect();
+        let mesh = Mesh::new(&spec, &ids);
+        let (tiles_in_use, busiest_chip_tiles, chips, chip_span) = occupancy(&spec, &ids);
+        let synapse_memory_bits = parts
+            .cores
+            .iter()
+            .flat_map(|c| {
+                c.input_axons.iter().map(|a| {
+                    spec.fixed_point
+                        .list_bits(&c.formats[a.format as usize], u64::from(a.count))
+                })
+            })
+            .sum();
+        let cores = parts
+            .cores
+            .into_iter()
+            .map(|core| configure(core, &widths, arithmetic, &index_of))
+            .collect();
+        let sources = parts
+            .inputs
+            .iter()
+            .map(|input| Source::new(input, &index_of))
+            .collect();
+        Chip {
+            barrier_ps: noc::barrier_ps(&spec.timing, busiest_chip_tiles, chip_span),
+            spike_interval_ps: noc::spike_interval_ps(&spec.timing),
+            chips_in_use: chips,
+            tiles_in_use,
+            synapse_memory_bits,
+            widths,
+            mesh,
+            cores,
+            sources,
+            slices: parts.slices,
+            dt: parts.dt,
+            seed: parts.seed,
+            arithmetic,
+            spec,
+            threads: 1,
+            pool: None,
+        }
+    }
+
+    /// The same chip, stepping on `threads` threads (at least 1). Results
+    /// do not depend on the number.
+    pub fn with_threads(mut self, threads: usize) -> Chip {
+        self.threads = threads.max(1);
+        self.pool = (self.threads > 1)
+            .then(|| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(self.threads)
+                    .build()
+                    .ok()
+            })
+            .flatten();
+        if self.pool.is_none() {
+            self.threads = 1;
+        }
+        self
+    }
+
+    /// The state at the start of a run: every compartment at its initial
+    /// u and v, every accumulator empty, every stream at its start.
+    pub fn initial_state(&self) -> ChipState {
+        ChipState::new(self)
+    }
+
+    /// The chip system.
+    pub fn spec(&self) -> &ChipSpec {
+        &self.spec
+    }
+
+    /// The arithmetic it runs.
+    pub fn arithmetic(&self) -> Arithmetic {
+        self.arithmetic
+    }
+
+    /// The step, seconds.
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+
+    /// The seed of the host sources' streams.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The threads a step runs on.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The ids of the cores in use, in the order states index them.
+    pub fn core_ids(&self) -> impl ExactSizeIterator<Item = CoreId> + '_ {
+        self.cores.iter().map(|c| c.id)
+    }
+
+    /// Compartments of each core in use.
+    pub fn compartments(&self, core: usize) -> usize {
+        self.cores[core].len()
+    }
+
+    /// Where every spiking population's neurons are.
+    pub fn slices(&self) -> &[PopulationSlice] {
+        &self.slices
+    }
+
+    /// Synapses of all cores.
+    pub fn synapses(&self) -> u64 {
+        self.cores
+            .iter()
+            .map(|c| c.synapse_weight.len() as u64)
+            .sum()
+    }
+
+    /// The barrier that ends every step, picoseconds.
+    pub fn barrier_ps(&self) -> u64 {
+        self.barrier_ps
+    }
+
+    /// Bytes the configuration holds per synapse and per axon: what the
+    /// emulator's memory grows with.
+    pub fn heap_bytes(&self) -> u64 {
+        let core_bytes: usize = self
+            .cores
+            .iter()
+            .map(|c| {
+                c.synapse_compartment.len() * 2
+                    + c.synapse_weight.len() * 2
+                    + c.synapse_delay.len()
+                    + c.axons.len() * std::mem::size_of::<Axon>()
+                    + c.outputs.len() * std::mem::size_of::<Destination>()
+                    + c.output_offsets.len() * 4
+                    + c.len() * (8 + 4 + 2 + std::mem::size_of::<Registers>())
+            })
+            .sum();
+        let source_bytes: usize = self
+            .sources
+            .iter()
+            .map(|s| s.destination_count() * std::mem::size_of::<Destination>())
+            .sum();
+        (core_bytes + source_bytes) as u64
+    }
+}
+
+/// Tiles in use, tiles in use on the busiest chip, chips in use, and the
+/// span of the chips in use (the sum over the axes of their extent).
+fn occupancy(spec: &ChipSpec, ids: &[CoreId]) -> (u32, u32, u32, u32) {
+    let located: Vec<_> = ids.iter().filter_map(|&id| spec.locate(id)).collect();
+    let tiles: BTreeSet<([u32; 3], [u32; 2])> = located.iter().map(|l| (l.chip, l.tile)).collect();
+    let mut per_chip: HashMap<[u32; 3], u32> = HashMap::new();
+    for (chip, _) in &tiles {
+        *per_chip.entry(*chip).or_default() += 1;
+    }
+    let span = (0..3)
+        .map(|axis| {
+            let coords = per_chip.keys().map(|c| c[axis]);
+            coords.clone().max().unwrap_or(0) - coords.min().unwrap_or(0)
+        })
+        .sum();
+    (
+        tiles.len() as u32,
+        per_chip.values().copied().max().unwrap_or(1),
+        per_chip.len() as u32,
+        span,
+    )
+}
+
+/// One core's configuration from its program.
+fn configure(
+    core: CoreProgram,
+    widths: &Widths,
+    arithmetic: Arithmetic,
+    index_of: &impl Fn(CoreId) -> u32,
+) -> Core {
+    let profiles = core
+        .profiles
+        .iter()
+        .map(|p| Profile::new(p, widths))
+        .collect();
+    let group_exponents: Vec<i8> = match arithmetic {
+        Arithmetic::Hardware => vec![0],
+        Arithmetic::Lava => {
+            let distinct: BTreeSet<i8> = core.formats.iter().map(|f| f.weight_exponent).collect();
+            if distinct.is_empty() {
+                vec![0]
+            } else {
+                distinct.into_iter().collect()
+            }
+        }
+    };
+    let axons = core
+        .input_axons
+        .iter()
+        .map(|a| {
+            let format = &core.formats[a.format as usize];
+            Axon {
+                first: a.first,
+                count: a.count,
+                shift: widths.shift as i8 + format.weight_exponent,
+                group: group_exponents
+                    .iter()
+                    .position(|&e| e == format.weight_exponent)
+                    .unwrap_or(0) as u8,
+            }
+        })
+        .collect();
+    let (output_offsets, outputs) = group_by_source(
+        core.compartments.len(),
+        core.output_axons.iter().map(|o| {
+            (
+                o.source,
+                Destination {
+                    core: index_of(o.core),
+                    axon: o.axon,
+                },
+            )
+        }),
+    );
+    let compartments = &core.compartments;
+    Core {
+        id: core.id,
+        profiles,
+        profile_of: compartments.iter().map(|c| c.profile).collect(),
+        bias: compartments
+            .iter()
+            .map(|c| i64::from(c.bias_mantissa) << c.bias_exponent)
+            .collect(),
+        parent: compartments
+            .iter()
+            .map(|c| c.parent.map_or(u32::MAX, u32::from))
+            .collect(),
+        initial: compartments
+            .iter()
+            .map(|c| Registers {
+                u: i64::from(c.u),
+                v: i64::from(c.v),
+                refractory: 0,
+            })
+            .collect(),
+        axons,
+        group_exponents,
+        synapse_compartment: core.synapses.compartment,
+        synapse_weight: core.synapses.weight,
+        synapse_delay: core.synapses.delay,
+        output_offsets,
+        outputs,
+        slots: core.delay_slots.max(1),
+    }
+}
+
+/// Offsets and items of `items` (source, item), sorted by source, grouped
+/// into `sources` runs: the items of source `s` are
+/// `items[offsets[s]..offsets[s + 1]]`.
+pub(crate) fn group_by_source<T>(
+    sources: usize,
+    items: impl Iterator<Item = (u32, T)>,
+) -> (Vec<u32>, Vec<T>) {
+    let mut offsets = vec![0u32; sources + 1];
+    let mut grouped = Vec::new();
+    for (source, item) in items {
+        offsets[source as usize + 1] += 1;
+        grouped.push(item);
+    }
+    for s in 0..sources {
+        offsets[s + 1] += offsets[s];
+    }
+    (offsets, grouped)
+}

@@ -1,0 +1,314 @@
+//! The network-on-chip: where the cores in use sit on the system-wide mesh
+//! of tiles, what a spike message costs in hops and latency on its
+//! dimension-order route, how many messages each link carries in a step,
+//! and what the end-of-step barrier costs.
+//!
+//! Link loads are counted with difference arrays: a route along x, then y,
+//! then z is three straight runs, and a run adds one to a contiguous range
+//! of links, so a message costs six array updates whatever its length, and
+//! the loads of every link come out of one prefix sum per step. A route
+//! never leaves the bounding box of its two ends, so the arrays cover only
+//! the box of the tiles in use.
+
+use neurc_ir::chip::{ChipSpec, CoreId, HopCounts, TimingTable};
+
+/// The geometry of the cores in use, and the per-message timing constants.
+#[derive(Clone, Debug)]
+pub(crate) struct Mesh {
+    /// Per core in use, its tile within the bounding box (x, y, chip layer z).
+    tiles: Vec<[u32; 3]>,
+    /// Per core in use, its chip's coordinates within the system.
+    chips: Vec<[u32; 3]>,
+    /// The bounding box's size in tiles along x, y and z.
+    dims: [u32; 3],
+    /// Latency of a message's delivery within its destination tile.
+    in_tile_ps: u64,
+    timing: TimingTable,
+}
+
+/// A message's route, reduced to what is charged for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Trip {
+    /// Time from leaving the sender to reaching the receiving core.
+    pub(crate) latency_ps: u64,
+    /// Its hops.
+    pub(crate) hops: HopCounts,
+}
+
+impl Mesh {
+    /// The mesh of `cores` (ids of the cores in use, in order), which the
+    /// program check has placed inside `spec`'s system.
+    pub(crate) fn new(spec: &ChipSpec, cores: &[CoreId]) -> Mesh {
+        let located: Vec<_> = cores
+            .iter()
+            .map(|&id| spec.locate(id).unwrap_or_else(|| unreachable_core(id)))
+            .collect();
+        let global: Vec<[u32; 3]> = located.iter().map(|l| l.global_tile(&spec.mesh)).collect();
+        let low = fold(&global, u32::MAX, u32::min);
+        let high = fold(&global, 0, u32::max);
+        let dims = std::array::from_fn(|a| {
+            if global.is_empty() {
+                1
+            } else {
+                high[a] - low[a] + 1
+            }
+        });
+        Mesh {
+            tiles: global
+                .iter()
+                .map(|t| std::array::from_fn(|a| t[a] - low[a]))
+                .collect(),
+            chips: located.iter().map(|l| l.chip).collect(),
+            dims,
+            in_tile_ps: spec.timing.spike_in_tile_ps,
+            timing: spec.timing.clone(),
+        }
+    }
+
+    /// The trip of a message from core `from` to core `to` (indices of
+    /// cores in use), with its links added to `loads`.
+    #[inline]
+    pub(crate) fn send(&self, from: usize, to: usize, loads: &mut LinkLoads) -> Trip {
+        let (a, b) = (self.tiles[from], self.tiles[to]);
+        let (ca, cb) = (self.chips[from], self.chips[to]);
+        let hops = HopCounts {
+            east_west: a[0].abs_diff(b[0]),
+            north_south: a[1].abs_diff(b[1]),
+            up_down: a[2].abs_diff(b[2]),
+            chip_crossings: ca[0].abs_diff(cb[0]) + ca[1].abs_diff(cb[1]) + ca[2].abs_diff(cb[2]),
+        };
+        loads.add(self.dims, a, b);
+        Trip {
+            latency_ps: self.in_tile_ps + hops.weighted(&self.timing),
+            hops,
+        }
+    }
+
+    /// The size of the bounding box of the tiles in use.
+    pub(crate) fn dims(&self) -> [u32; 3] {
+        self.dims
+    }
+}
+
+/// The program check places every core inside its system.
+fn unreachable_core(id: CoreId) -> ! {
+    unreachable!("core {id} is outside its system, which the program check refuses")
+}
+
+fn fold(points: &[[u32; 3]], start: u32, f: fn(u32, u32) -> u32) -> [u32; 3] {
+    points.iter().fold([start; 3], |acc, p| {
+        std::array::from_fn(|a| f(acc[a], p[a]))
+    })
+}
+
+/// Messages per directed link in one step, as difference arrays over the
+/// runs of every route (see the module's documentation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LinkLoads {
+    /// Per direction (east, west, north, south, up, down), per line of
+    /// tiles along the direction's axis, `length + 1` differences.
+    runs: [Vec<i32>; 6],
+}
+
+impl LinkLoads {
+    /// Empty loads for a box of `dims` tiles.
+    pub(crate) fn new(dims: [u32; 3]) -> LinkLoads {
+        let [x, y, z] = dims.map(|d| d as usize);
+        let along = |axis_len: usize, lines: usize| vec![0; (axis_len + 1) * lines];
+        LinkLoads {
+            runs: [
+                along(x, y * z),
+                along(x, y * z),
+                along(y, x * z),
+                along(y, x * z),
+                along(z, x * y),
+                along(z, x * y),
+            ],
+        }
+    }
+
+    /// Adds the route from tile `a` to tile `b`: along x on `a`'s row,
+    /// along y on the column at `b`'s x, along z at `b`'s x and y.
+    #[inline]
+    fn add(&mut self, dims: [u32; 3], a: [u32; 3], b: [u32; 3]) {
+        let [dx, dy, dz] = dims.map(|d| d as usize);
+        let [ax, ay, az] = a.map(|c| c as usize);
+        let [bx, by, bz] = b.map(|c| c as usize);
+        let row = (az * dy + ay) * (dx + 1);
+        self.run(0, row, ax, bx);
+        let column = (az * dx + bx) * (dy + 1);
+        self.run(2, column, ay, by);
+        let pillar = (by * dx + bx) * (dz + 1);
+        self.run(4, pillar, az, bz);
+    }
+
+    /// One straight run from `from` to `to` on the line starting at
+    /// `line`, in the positive direction `positive` or the one after it.
+    #[inline]
+    fn run(&mut self, positive: usize, line: usize, from: usize, to: usize) {
+        if from == to {
+            return;
+        }
+        let (direction, low, high) = if from < to {
+            (positive, from, to)
+        } else {
+            (positive + 1, to, from)
+        };
+        let runs = &mut self.runs[direction];
+        runs[line + low] += 1;
+        runs[line + high] -= 1;
+    }
+
+    /// Adds another thread's loads of the same step.
+    pub(crate) fn merge(&mut self, other: &LinkLoads) {
+        for (mine, theirs) in self.runs.iter_mut().zip(&other.runs) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
+    }
+
+    /// Forgets the loads.
+    pub(crate) fn clear(&mut self) {
+        for runs in &mut self.runs {
+            runs.fill(0);
+        }
+    }
+
+    /// The most messages any one link carried, and clears the loads for
+    /// the next step.
+    pub(crate) fn take_busiest(&mut self, dims: [u32; 3]) -> u32 {
+        let lengths = [dims[0], dims[0], dims[1], dims[1], dims[2], dims[2]];
+        let mut busiest = 0;
+        for (runs, length) in self.runs.iter_mut().zip(lengths) {
+            for line in runs.chunks_mut(length as usize + 1) {
+                let mut load = 0i64;
+                for d in line.iter_mut() {
+                    load += i64::from(*d);
+                    busiest = busiest.max(load);
+                    *d = 0;
+                }
+            }
+        }
+        u32::try_from(busiest).unwrap_or(u32::MAX)
+    }
+}
+
+/// The end-of-step barrier's duration for a system whose busiest chip has
+/// `tiles` tiles in use and whose chips in use span `chip_span` chip-to-chip
+/// hops (the sum over the axes of the extent of the chips in use).
+///
+/// Within a chip: the published points (D18 Table 2: 113 ns for 1 tile,
+/// 465 ns for 32) joined by straight lines in the number of tiles, the
+/// last segment extended beyond the last point and the first value kept
+/// below the first. Between chips: the barrier crosses the system once
+/// from end to end, one `hop_between_chips_ps` per chip boundary. With the
+/// Loihi preset this gives 13.7 µs for Pohoiki Springs' 4 × 64-chip column
+/// and 15.3 µs for all 12 × 64 chips, against the 14.3 and 16.2 µs
+/// measured by Frady et al. 2020 (CHIP.md §a6).
+pub(crate) fn barrier_ps(timing: &TimingTable, tiles: u32, chip_span: u32) -> u64 {
+    let points = &timing.barrier;
+    let on_chip = match points.iter().position(|p| p.tiles >= tiles) {
+        Some(0) => points[0].time_ps,
+        Some(i) => interpolate(points[i - 1], points[i], tiles),
+        None if points.len() >= 2 => {
+            interpolate(points[points.len() - 2], points[points.len() - 1], tiles)
+        }
+        None => points.last().map_or(0, |p| p.time_ps),
+    };
+    on_chip.saturating_add(u64::from(chip_span).saturating_mul(timing.hop_between_chips_ps))
+}
+
+/// The line through `a` and `b` at `tiles`, rounded down, never negative.
+fn interpolate(
+    a: neurc_ir::chip::BarrierPoint,
+    b: neurc_ir::chip::BarrierPoint,
+    tiles: u32,
+) -> u64 {
+    let (x0, x1, x) = (i128::from(a.tiles), i128::from(b.tiles), i128::from(tiles));
+    let (y0, y1) = (i128::from(a.time_ps), i128::from(b.time_ps));
+    let y = y0 + ((y1 - y0) * (x - x0)).div_euclid(x1 - x0);
+    u64::try_from(y.max(0)).unwrap_or(u64::MAX)
+}
+
+/// The time one link needs per spike at the spec's cross-sectional
+/// bandwidth, in whole picoseconds (at least 1).
+pub(crate) fn spike_interval_ps(timing: &TimingTable) -> u64 {
+    ((1e12 / timing.tile_spike_bandwidth_per_s).round() as u64).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use neurc_ir::chip::hop_counts;
+
+    fn small_system() -> ChipSpec {
+        let mut spec = ChipSpec::loihi();
+        spec.mesh.tiles = [3, 2];
+        spec.mesh.cores_per_tile = 2;
+        spec.mesh.chips = [2, 2, 2];
+        spec
+    }
+
+    #[test]
+    fn hops_equal_the_routes_of_the_ir() {
+        let spec = small_system();
+        let ids: Vec<CoreId> = (0..spec.mesh.core_count() as u32).map(CoreId).collect();
+        let mesh = Mesh::new(&spec, &ids);
+        let mut loads = LinkLoads::new(mesh.dims());
+        for (i, &a) in ids.iter().enumerate() {
+            for (j, &b) in ids.iter().enumerate() {
+                let expected = hop_counts(&spec, a, b).expect("in the system");
+                let trip = mesh.send(i, j, &mut loads);
+                assert_eq!(trip.hops, expected, "{a} to {b}");
+                assert_eq!(
+                    trip.latency_ps,
+                    spec.timing.spike_in_tile_ps + expected.weighted(&spec.timing)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn link_loads_equal_the_routes_walked_hop_by_hop() {
+        let spec = small_system();
+        let ids: Vec<CoreId> = (0..spec.mesh.core_count() as u32).map(CoreId).collect();
+        let mesh = Mesh::new(&spec, &ids);
+        let mut loads = LinkLoads::new(mesh.dims());
+        let mut walked = std::collections::HashMap::new();
+        // A deterministic scatter of pairs, some repeated.
+        let n = ids.len();
+        for k in 0..200usize {
+            let (i, j) = ((k * 7) % n, (k * k + 3) % n);
+            mesh.send(i, j, &mut loads);
+            let route = neurc_ir::chip::route(&spec, ids[i], ids[j]).expect("in the system");
+            for hop in route.hops() {
+                *walked.entry((hop.from, hop.to)).or_insert(0u32) += 1;
+            }
+        }
+        let busiest = walked.values().copied().max().unwrap_or(0);
+        assert_eq!(loads.take_busiest(mesh.dims()), busiest);
+        assert_eq!(
+            loads.take_busiest(mesh.dims()),
+            0,
+            "taking clears the loads"
+        );
+    }
+
+    #[test]
+    fn barrier_follows_the_published_points() {
+        let timing = TimingTable::loihi();
+        assert_eq!(barrier_ps(&timing, 1, 0), 113_000);
+        assert_eq!(barrier_ps(&timing, 32, 0), 465_000);
+        // 113 + (465 − 113)·(16 − 1)/31 ns.
+        assert_eq!(barrier_ps(&timing, 16, 0), 113_000 + 352_000 * 15 / 31);
+        assert_eq!(barrier_ps(&timing, 32, 3), 465_000 + 3 * 200_000);
+        assert!(barrier_ps(&timing, 64, 0) > 465_000);
+    }
+
+    #[test]
+    fn a_link_carries_a_spike_per_bandwidth_interval() {
+        // 3.44 Gspike/s: 290.7 ps per spike.
+        assert_eq!(spike_interval_ps(&TimingTable::loihi()), 291);
+    }
+}

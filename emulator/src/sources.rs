@@ -1,0 +1,150 @@
+//! Host spike sources: the populations the chip's embedded processors drive
+//! into the mesh. Each neuron draws from the same stream, in the same
+//! order, as the CPU target's neuron of that population, so a source
+//! spikes identically on both targets.
+
+use crate::chip::Destination;
+use neurc_backends::cpu::random::{self, Stream};
+use neurc_ir::chip::{InputSource, SourceKind};
+use rayon::prelude::*;
+
+/// Neurons one thread draws for at a time.
+const POISSON_RUN: usize = 4096;
+
+/// What makes a source's neurons spike.
+#[derive(Clone, Debug)]
+enum Drive {
+    /// A Poisson count per neuron per step.
+    Poisson {
+        /// Mean count per step, per neuron.
+        means: Vec<f64>,
+        /// `exp(−mean)`, per neuron.
+        exp_neg_means: Vec<f64>,
+    },
+    /// Spikes on listed steps: one list for every neuron, or one each.
+    Steps(Vec<Vec<u64>>),
+}
+
+/// One host source.
+#[derive(Clone, Debug)]
+pub(crate) struct Source {
+    /// The population's node index (keys its streams).
+    node: u32,
+    size: u32,
+    drive: Drive,
+    /// Per neuron, its destinations: `destinations[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<u32>,
+    destinations: Vec<Destination>,
+}
+
+impl Source {
+    /// The source `input`, with its output axons' destination cores as
+    /// indices of the cores in use (`index_of`).
+    pub(crate) fn new(
+        input: &InputSource,
+        index_of: &impl Fn(neurc_ir::chip::CoreId) -> u32,
+    ) -> Source {
+        let drive = match &input.kind {
+            SourceKind::Poisson { mean_per_step } => Drive::Poisson {
+                means: mean_per_step.clone(),
+                exp_neg_means: mean_per_step.iter().map(|m| (-m).exp()).collect(),
+            },
+            SourceKind::Steps { steps } => Drive::Steps(steps.clone()),
+        };
+        let (offsets, destinations) = crate::chip::group_by_source(
+            input.size as usize,
+            input.output_axons.iter().map(|a| {
+                (
+                    a.source,
+                    Destination {
+                        core: index_of(a.core),
+                        axon: a.axon,
+                    },
+                )
+            }),
+        );
+        Source {
+            node: input.node.0,
+            size: input.size,
+            drive,
+            offsets,
+            destinations,
+        }
+    }
+
+    /// Its neurons' streams at the start of a run (none if it draws no
+    /// random numbers).
+    pub(crate) fn streams(&self, seed: u64) -> Vec<Stream> {
+        match self.drive {
+            Drive::Poisson { .. } => (0..self.size)
+                .map(|i| random::stream(seed, self.node, i))
+                .collect(),
+            Drive::Steps(_) => Vec::new(),
+        }
+    }
+
+    /// The number of spikes each neuron sends on `step`, into `counts`
+    /// (one entry per neuron), advancing the streams; Poisson draws are
+    /// shared out over `pool`'s threads in fixed runs of neurons, each
+    /// neuron drawing from its own stream.
+    pub(crate) fn draw(
+        &self,
+        step: u64,
+        streams: &mut [Stream],
+        counts: &mut Vec<u32>,
+        pool: Option<&rayon::ThreadPool>,
+    ) {
+        counts.clear();
+        counts.resize(self.size as usize, 0);
+        match &self.drive {
+            Drive::Poisson {
+                means,
+                exp_neg_means,
+            } => {
+                let draw = |(run, (streams, counts)): (usize, (&mut [Stream], &mut [u32]))| {
+                    let first = run * POISSON_RUN;
+                    for (i, (stream, count)) in streams.iter_mut().zip(counts).enumerate() {
+                        let k = first + i;
+                        *count = random::poisson(stream, means[k], exp_neg_means[k]) as u32;
+                    }
+                };
+                match pool {
+                    Some(pool) if self.size as usize > POISSON_RUN => pool.install(|| {
+                        streams
+                            .par_chunks_mut(POISSON_RUN)
+                            .zip(counts.par_chunks_mut(POISSON_RUN))
+                            .enumerate()
+                            .for_each(draw)
+                    }),
+                    _ => streams
+                        .chunks_mut(POISSON_RUN)
+                        .zip(counts.chunks_mut(POISSON_RUN))
+                        .enumerate()
+                        .for_each(draw),
+                }
+            }
+            Drive::Steps(lists) => {
+                let on = |list: &Vec<u64>| u32::from(list.binary_search(&step).is_ok());
+                if let [shared] = lists.as_slice() {
+                    counts.fill(on(shared));
+                } else {
+                    for (count, list) in counts.iter_mut().zip(lists) {
+                        *count = on(list);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The destinations of neuron `neuron`'s spikes.
+    #[inline]
+    pub(crate) fn destinations(&self, neuron: usize) -> &[Destination] {
+        let (start, end) = (self.offsets[neuron], self.offsets[neuron + 1]);
+        &self.destinations[start as usize..end as usize]
+    }
+
+    /// Destinations of all its neurons.
+    pub(crate) fn destination_count(&self) -> usize {
+        self.destinations.len()
+    }
+}

@@ -1,0 +1,117 @@
+//! Everything about a chip that changes as it runs: registers, dendritic
+//! accumulators, refractory counters, the host sources' streams, and the
+//! running totals of the accounting. Cloning a state checkpoints a run.
+
+use crate::chip::Chip;
+use crate::neuron::Registers;
+use crate::noc::LinkLoads;
+use neurc_backends::cpu::random::Stream;
+
+/// Running totals of one core.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoreTotals {
+    /// Synapses walked for incoming spikes.
+    pub synaptic_ops: u64,
+    /// Compartment updates with work to do.
+    pub active_updates: u64,
+    /// Compartment updates at rest.
+    pub inactive_updates: u64,
+    /// Spikes of its compartments.
+    pub spikes: u64,
+    /// Messages it sent.
+    pub messages_out: u64,
+    /// Messages it received.
+    pub messages_in: u64,
+    /// Time it was busy (updating compartments or serving input),
+    /// picoseconds.
+    pub busy_ps: u64,
+}
+
+/// One core's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CoreState {
+    pub(crate) registers: Vec<Registers>,
+    pub(crate) spiked: Vec<bool>,
+    /// `slots × groups × compartments`, slot-major.
+    pub(crate) accumulators: Vec<i64>,
+    /// Per compartment, the u of this step's joined children (scratch).
+    pub(crate) join: Vec<i64>,
+    /// This step's messages arriving here: (arrival time, service time),
+    /// scratch.
+    pub(crate) inbox: Vec<(u64, u64)>,
+    /// When this step's update ended (scratch).
+    pub(crate) update_ps: u64,
+    pub(crate) totals: CoreTotals,
+}
+
+/// The state of a chip system between steps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChipState {
+    pub(crate) steps: u64,
+    pub(crate) cores: Vec<CoreState>,
+    /// Per core, this step's spikes: (compartment, time it fired).
+    pub(crate) fired: Vec<Vec<(u32, u64)>>,
+    /// Per host source, its neurons' streams.
+    pub(crate) streams: Vec<Vec<Stream>>,
+    /// Per host source, this step's spike count per neuron (scratch).
+    pub(crate) source_counts: Vec<Vec<u32>>,
+    /// Per thread, this step's link loads (scratch).
+    pub(crate) loads: Vec<LinkLoads>,
+}
+
+impl ChipState {
+    pub(crate) fn new(chip: &Chip) -> ChipState {
+        ChipState {
+            steps: 0,
+            cores: chip
+                .cores
+                .iter()
+                .map(|core| CoreState {
+                    registers: core.initial.clone(),
+                    spiked: vec![false; core.len()],
+                    accumulators: vec![0; core.slots as usize * core.groups() * core.len()],
+                    join: vec![0; core.len()],
+                    inbox: Vec::new(),
+                    update_ps: 0,
+                    totals: CoreTotals::default(),
+                })
+                .collect(),
+            fired: vec![Vec::new(); chip.cores.len()],
+            streams: chip.sources.iter().map(|s| s.streams(chip.seed)).collect(),
+            source_counts: vec![Vec::new(); chip.sources.len()],
+            loads: Vec::new(),
+        }
+    }
+
+    /// Steps completed.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The current u of compartment `compartment` of core `core` (indices
+    /// among the cores in use and within the core).
+    pub fn u(&self, core: usize, compartment: usize) -> i64 {
+        self.cores[core].registers[compartment].u
+    }
+
+    /// The current v.
+    pub fn v(&self, core: usize, compartment: usize) -> i64 {
+        self.cores[core].registers[compartment].v
+    }
+
+    /// Whether the compartment spiked on the last completed step.
+    pub fn spiked(&self, core: usize, compartment: usize) -> bool {
+        self.cores[core].spiked[compartment]
+    }
+
+    /// The compartments of core `core` that spiked on the last completed
+    /// step, in service order.
+    pub fn spikes(&self, core: usize) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.fired[core].iter().map(|&(c, _)| c)
+    }
+
+    /// The running totals of core `core`.
+    pub fn core_totals(&self, core: usize) -> CoreTotals {
+        self.cores[core].totals
+    }
+}

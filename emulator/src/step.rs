@@ -1,0 +1,410 @@
+//! One timestep of the whole system. Time moves only here.
+//!
+//! The schedule of a step n, in picoseconds from the step's start:
+//! 1. **Neuron update.** Each core services its compartments in index
+//!    order; a compartment takes `neuron_active_ps` or
+//!    `neuron_inactive_ps`, and a spike leaves the core at the moment its
+//!    compartment's update ends.
+//! 2. **Host input.** Host sources draw this step's spikes; their messages
+//!    enter the mesh at the destination's tile at the step's start.
+//! 3. **Spike traffic.** Each message travels its dimension-order route:
+//!    `spike_in_tile_ps` plus the hop latencies. The receiving core serves
+//!    messages in order of arrival, once its own update is over, each for
+//!    `synaptic_op_ps` per synapse of the list, depositing the weights in
+//!    the accumulator slot of step n + delay. A link carries one spike per
+//!    `1 / tile_spike_bandwidth_per_s`, so traffic cannot end before the
+//!    busiest link has carried its messages.
+//! 4. **Barrier.** When every core is done and every message has arrived,
+//!    the barrier sweeps the mesh.
+//!
+//! The step lasts until the barrier ends. Cores and sources are
+//! independent within a phase; threads own disjoint sets of cores (and of
+//! receiving cores in phase 3), and every figure is an integer, so results
+//! do not depend on the number of threads.
+
+use crate::chip::{Chip, Core, Destination};
+use crate::counts::{Counts, Energy};
+use crate::neuron::{Inputs, update};
+use crate::noc::LinkLoads;
+use crate::state::{ChipState, CoreState};
+use neurc_ir::chip::{Arithmetic, CoreId};
+use rayon::prelude::*;
+
+/// What one step did and took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepStats {
+    /// The step's index (the first step is 0).
+    pub step: u64,
+    /// Its duration, barrier included, picoseconds.
+    pub time_ps: u64,
+    /// Its traffic phase: from the start until every core is done and
+    /// every message has arrived.
+    pub traffic_ps: u64,
+    /// Its operations.
+    pub counts: Counts,
+    /// The core that finished last, and when.
+    pub busiest_core: Option<(CoreId, u64)>,
+    /// The most messages one link carried.
+    pub busiest_link_messages: u32,
+}
+
+impl StepStats {
+    /// The step's energy on `chip`.
+    pub fn energy(&self, chip: &Chip) -> Energy {
+        Energy::of(
+            &self.counts,
+            self.time_ps,
+            chip.chips_in_use,
+            &chip.spec.energy,
+        )
+    }
+}
+
+impl Chip {
+    /// Runs one timestep, advancing `state`, and returns what it did.
+    pub fn step(&self, state: &mut ChipState) -> StepStats {
+        let step = state.steps;
+        let mut counts = self.update_cores(state, step);
+        counts += &self.draw_sources(state, step);
+        let (delivered, busiest_link) = self.deliver(state, step);
+        counts += &delivered;
+        counts.barriers = 1;
+        let (busiest_core, finished) = self.serve_inputs(state);
+        let links_ps = u64::from(busiest_link) * self.spike_interval_ps;
+        let traffic_ps = finished.max(links_ps);
+        state.steps += 1;
+        StepStats {
+            step,
+            time_ps: traffic_ps + self.barrier_ps,
+            traffic_ps,
+            counts,
+            busiest_core: busiest_core.map(|c| (self.cores[c].id, finished)),
+            busiest_link_messages: busiest_link,
+        }
+    }
+
+    /// Phase 1 on every core.
+    fn update_cores(&self, state: &mut ChipState, step: u64) -> Counts {
+        let work =
+            |(core, (core_state, fired)): (&Core, (&mut CoreState, &mut Vec<(u32, u64)>))| {
+                self.update_core(core, core_state, fired, step)
+            };
+        let cores = self.cores.iter();
+        let states = state.cores.iter_mut().zip(state.fired.iter_mut());
+        match &self.pool {
+            None => cores.zip(states).map(work).fold(Counts::default(), sum),
+            Some(pool) => pool.install(|| {
+                self.cores
+                    .par_iter()
+                    .zip(state.cores.par_iter_mut().zip(state.fired.par_iter_mut()))
+                    .map(work)
+                    .reduce(Counts::default, sum)
+            }),
+        }
+    }
+
+    /// Services the compartments of one core in order.
+    fn update_core(
+        &self,
+        core: &Core,
+        state: &mut CoreState,
+        fired: &mut Vec<(u32, u64)>,
+        step: u64,
+    ) -> Counts {
+        let timing = &self.spec.timing;
+        let n = core.len();
+        let groups = core.groups();
+        let base = (step % u64::from(core.slots)) as usize * groups * n;
+        let mut counts = Counts::default();
+        let mut clock = 0u64;
+        fired.clear();
+        for i in 0..n {
+            let (synaptic, received) = self.take_input(core, &mut state.accumulators, base, n, i);
+            let join = std::mem::take(&mut state.join[i]);
+            let bias = core.bias[i];
+            let registers = &mut state.registers[i];
+            let active = received
+                || join != 0
+                || bias != 0
+                || registers.u != 0
+                || registers.v != 0
+                || registers.refractory > 0;
+            let profile = &core.profiles[core.profile_of[i] as usize];
+            let inputs = Inputs {
+                synaptic,
+                bias,
+                join,
+            };
+            let spiked = update(registers, inputs, profile, &self.widths, self.arithmetic);
+            if active {
+                clock += timing.neuron_active_ps;
+                counts.active_updates += 1;
+            } else {
+                clock += timing.neuron_inactive_ps;
+                counts.inactive_updates += 1;
+            }
+            state.spiked[i] = spiked;
+            if spiked {
+                fired.push((i as u32, clock));
+                counts.spikes += 1;
+                state.totals.messages_out += core.outputs_of(i).len() as u64;
+            }
+            let parent = core.parent[i];
+            if parent != u32::MAX {
+                state.join[parent as usize] += registers.u;
+            }
+        }
+        state.update_ps = clock;
+        state.totals.active_updates += counts.active_updates;
+        state.totals.inactive_updates += counts.inactive_updates;
+        state.totals.spikes += counts.spikes;
+        counts
+    }
+
+    /// Empties compartment `i`'s accumulators of this step's slot (at
+    /// `base`): the synaptic input, and whether any arrived.
+    #[inline]
+    fn take_input(
+        &self,
+        core: &Core,
+        accumulators: &mut [i64],
+        base: usize,
+        n: usize,
+        i: usize,
+    ) -> (i64, bool) {
+        match self.arithmetic {
+            Arithmetic::Hardware => {
+                let q = std::mem::take(&mut accumulators[base + i]);
+                (q, q != 0)
+            }
+            Arithmetic::Lava => {
+                let mut total = 0i64;
+                let mut received = false;
+                for (g, &exponent) in core.group_exponents.iter().enumerate() {
+                    let sum = std::mem::take(&mut accumulators[base + g * n + i]);
+                    received |= sum != 0;
+                    total += if exponent >= 0 {
+                        sum << exponent
+                    } else {
+                        sum >> -exponent
+                    };
+                }
+                (total, received)
+            }
+        }
+    }
+
+    /// Phase 2: every host source draws this step's spikes.
+    fn draw_sources(&self, state: &mut ChipState, step: u64) -> Counts {
+        let mut counts = Counts::default();
+        for ((source, streams), drawn) in self
+            .sources
+            .iter()
+            .zip(&mut state.streams)
+            .zip(&mut state.source_counts)
+        {
+            source.draw(step, streams, drawn, self.pool.as_ref());
+            counts.host_spikes += drawn.iter().map(|&k| u64::from(k)).sum::<u64>();
+        }
+        counts
+    }
+
+    /// Phase 3, first half: every message travels and is deposited. Threads
+    /// own contiguous runs of receiving cores; each walks every spike and
+    /// keeps the messages to its own cores. Returns the counts and the
+    /// busiest link's load.
+    fn deliver(&self, state: &mut ChipState, step: u64) -> (Counts, u32) {
+        let ChipState {
+            cores,
+            fired,
+            source_counts,
+            loads,
+            ..
+        } = state;
+        let threads = self.threads.min(cores.len()).max(1);
+        if loads.len() != threads {
+            *loads = vec![LinkLoads::new(self.mesh.dims()); threads];
+        }
+        let run = cores.len().div_ceil(threads).max(1);
+        let work = |(chunk, (receivers, loads)): (usize, (&mut [CoreState], &mut LinkLoads))| {
+            let mut delivery = Delivery {
+                chip: self,
+                step,
+                first: chunk * run,
+                receivers,
+                loads,
+                counts: Counts::default(),
+            };
+            delivery.from_cores(fired);
+            delivery.from_sources(source_counts);
+            delivery.counts
+        };
+        let counts = match &self.pool {
+            None => cores
+                .chunks_mut(run)
+                .zip(loads.iter_mut())
+                .enumerate()
+                .map(work)
+                .fold(Counts::default(), sum),
+            Some(pool) => pool.install(|| {
+                cores
+                    .par_chunks_mut(run)
+                    .zip(loads.par_iter_mut())
+                    .enumerate()
+                    .map(work)
+                    .reduce(Counts::default, sum)
+            }),
+        };
+        let (first, rest) = loads.split_at_mut(1);
+        for other in rest.iter_mut() {
+            first[0].merge(other);
+            other.clear();
+        }
+        (counts, first[0].take_busiest(self.mesh.dims()))
+    }
+
+    /// Phase 3, second half: each core serves its messages in order of
+    /// arrival after its update. Returns the core that finished last (by
+    /// index) and when.
+    fn serve_inputs(&self, state: &mut ChipState) -> (Option<usize>, u64) {
+        let serve = |core: &mut CoreState| {
+            core.inbox.sort_unstable();
+            let mut clock = core.update_ps;
+            let mut busy = core.update_ps;
+            for &(arrival, service) in &core.inbox {
+                clock = clock.max(arrival) + service;
+                busy += service;
+            }
+            core.inbox.clear();
+            core.totals.busy_ps += busy;
+            clock
+        };
+        let finished: Vec<u64> = match &self.pool {
+            None => state.cores.iter_mut().map(serve).collect(),
+            Some(pool) => pool.install(|| state.cores.par_iter_mut().map(serve).collect()),
+        };
+        finished
+            .iter()
+            .enumerate()
+            .max_by_key(|&(i, &t)| (t, std::cmp::Reverse(i)))
+            .map_or((None, 0), |(i, &t)| (Some(i), t))
+    }
+}
+
+fn sum(mut a: Counts, b: Counts) -> Counts {
+    a += &b;
+    a
+}
+
+/// One thread's share of a step's traffic.
+struct Delivery<'a> {
+    chip: &'a Chip,
+    step: u64,
+    /// Index of the first receiving core it owns.
+    first: usize,
+    receivers: &'a mut [CoreState],
+    loads: &'a mut LinkLoads,
+    counts: Counts,
+}
+
+impl Delivery<'_> {
+    /// The messages of the compartments that spiked.
+    fn from_cores(&mut self, fired: &[Vec<(u32, u64)>]) {
+        let owned = self.first..self.first + self.receivers.len();
+        for (sender, spikes) in fired.iter().enumerate() {
+            let core = &self.chip.cores[sender];
+            for &(compartment, left) in spikes {
+                for &destination in core.outputs_of(compartment as usize) {
+                    if owned.contains(&(destination.core as usize)) {
+                        let trip =
+                            self.chip
+                                .mesh
+                                .send(sender, destination.core as usize, self.loads);
+                        let hops = &trip.hops;
+                        self.counts.hops_east_west += u64::from(hops.east_west);
+                        self.counts.hops_north_south += u64::from(hops.north_south);
+                        self.counts.hops_up_down += u64::from(hops.up_down);
+                        self.counts.chip_crossings += u64::from(hops.chip_crossings);
+                        if hops.east_west + hops.north_south + hops.up_down == 0 {
+                            self.counts.intra_tile_messages += 1;
+                        }
+                        self.receive(destination, left + trip.latency_ps);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The messages of the host sources, which enter at the receiving
+    /// core's tile at the step's start.
+    fn from_sources(&mut self, source_counts: &[Vec<u32>]) {
+        let owned = self.first..self.first + self.receivers.len();
+        let arrival = self.chip.spec.timing.spike_in_tile_ps;
+        for (source, counts) in self.chip.sources.iter().zip(source_counts) {
+            for (neuron, &count) in counts.iter().enumerate() {
+                if count == 0 {
+                    continue;
+                }
+                for &destination in source.destinations(neuron) {
+                    if owned.contains(&(destination.core as usize)) {
+                        for _ in 0..count {
+                            self.counts.intra_tile_messages += 1;
+                            self.receive(destination, arrival);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One message reaching its core at `arrival`: queued for service, and
+    /// its synapses walked into the accumulators.
+    #[inline]
+    fn receive(&mut self, destination: Destination, arrival: u64) {
+        let index = destination.core as usize;
+        let core = &self.chip.cores[index];
+        let state = &mut self.receivers[index - self.first];
+        let axon = core.axons[destination.axon as usize];
+        let synapses = axon.first as usize..(axon.first + axon.count) as usize;
+        let service = u64::from(axon.count) * self.chip.spec.timing.synaptic_op_ps;
+        state.inbox.push((arrival, service));
+        state.totals.messages_in += 1;
+        state.totals.synaptic_ops += u64::from(axon.count);
+        self.counts.messages += 1;
+        self.counts.synaptic_ops += u64::from(axon.count);
+        let n = core.len();
+        let slots = core.slots as usize;
+        let now = (self.step % slots as u64) as usize;
+        let group = usize::from(axon.group) * n;
+        let stride = core.groups() * n;
+        let compartments = &core.synapse_compartment[synapses.clone()];
+        let weights = &core.synapse_weight[synapses.clone()];
+        let delays = &core.synapse_delay[synapses];
+        let accumulators = &mut state.accumulators;
+        let mut deposit = |weight: i64, compartment: u16, delay: u8| {
+            let mut slot = now + usize::from(delay);
+            if slot >= slots {
+                slot -= slots;
+            }
+            accumulators[slot * stride + group + usize::from(compartment)] += weight;
+        };
+        let triples = compartments.iter().zip(weights).zip(delays);
+        match self.chip.arithmetic {
+            Arithmetic::Lava => {
+                for ((&c, &w), &d) in triples {
+                    deposit(i64::from(w), c, d);
+                }
+            }
+            Arithmetic::Hardware if axon.shift >= 0 => {
+                for ((&c, &w), &d) in triples {
+                    deposit(i64::from(w) << axon.shift, c, d);
+                }
+            }
+            Arithmetic::Hardware => {
+                for ((&c, &w), &d) in triples {
+                    deposit(i64::from(w) >> -axon.shift, c, d);
+                }
+            }
+        }
+    }
+}
