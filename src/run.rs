@@ -12,7 +12,9 @@ use neurc_compiler::passes::expand::{ExpandOptions, expand, human_bytes};
 use neurc_ir::{FileId, Network};
 use neurc_runtime::executor::{self, Options};
 use neurc_runtime::instance::{self, Instance};
-use neurc_runtime::output::{self, InputFile, Kernel, KernelTime, Override, PhaseTimes, RunInfo};
+use neurc_runtime::output::{
+    self, InputFile, Kernel, KernelTime, Override, PhaseTimes, RunInfo, RunLayout,
+};
 use neurc_runtime::progress::{Progress, Stage};
 use std::path::Path;
 use std::time::Instant;
@@ -183,13 +185,15 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
             })
             .collect(),
         inputs: inputs(context.sources),
+        chip: None,
         ir: output::Digest::of(
             serde_json::to_string(context.network)
                 .unwrap_or_default()
                 .as_bytes(),
         ),
     };
-    if let Err(error) = output::write_run(context.dir, instance, &recording, &info) {
+    if let Err(error) = output::write_run(context.dir, &RunLayout::of(instance), &recording, &info)
+    {
         return fail(
             &error.to_string(),
             "choose a writable directory with -o DIR",

@@ -5,7 +5,7 @@
 //! (results do not depend on it), and so not `report.json` either, which
 //! holds both.
 
-use crate::instance::Instance;
+use crate::output::RunLayout;
 use crate::output::clock::Clock;
 use crate::output::{Digest, RunInfo};
 use serde::Serialize;
@@ -63,7 +63,7 @@ struct TraceEntry<'a> {
 /// name within the run directory, and `trace_files` the trace probes'
 /// file names.
 pub(crate) fn build<'a>(
-    instance: &'a Instance,
+    instance: &'a RunLayout,
     info: &'a RunInfo,
     outputs: Vec<FileEntry>,
     trace_files: &'a [String],

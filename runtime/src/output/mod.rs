@@ -35,6 +35,7 @@
 
 mod atomic;
 mod clock;
+mod layout;
 mod manifest;
 mod report;
 mod spikes;
@@ -44,8 +45,8 @@ mod traces;
 mod tests;
 
 pub use atomic::{Digest, write_atomically};
+pub use layout::{PopulationLayout, ProjectionLayout, RunLayout, TraceLayout};
 
-use crate::instance::Instance;
 use crate::recording::Recording;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -81,6 +82,9 @@ pub struct RunInfo {
     pub overrides: Vec<Override>,
     /// Every file the network was read from.
     pub inputs: Vec<InputFile>,
+    /// The chip report of a chip run, written into `report.json` as
+    /// `chip`.
+    pub chip: Option<serde_json::Value>,
     /// Digest of the network's IR as JSON (before expansion): it captures
     /// the model after overrides, whatever files it came from.
     pub ir: Digest,
@@ -201,7 +205,7 @@ pub fn prepare(dir: &Path) -> Result<(), OutputError> {
 /// returns their paths in the order written, `manifest.json` last.
 pub fn write_run(
     dir: &Path,
-    instance: &Instance,
+    instance: &RunLayout,
     recording: &Recording,
     info: &RunInfo,
 ) -> Result<Vec<PathBuf>, OutputError> {
@@ -230,7 +234,13 @@ pub fn write_run(
         .zip(&trace_files)
     {
         files.result(name, |sink| {
-            traces::write_npy(&trace.values, instance.steps, probe.neurons.len(), sink)
+            traces::write_npy(
+                &trace.values,
+                instance.steps,
+                probe.neurons.len(),
+                probe.integer,
+                sink,
+            )
         })?;
     }
     let write_time = writing.elapsed();
@@ -308,7 +318,7 @@ impl RunFiles<'_> {
 
 /// Checks that the recording and the run info fit the instance, so the
 /// writers can index without checking and nothing is half written.
-fn check(instance: &Instance, recording: &Recording, info: &RunInfo) -> Result<(), String> {
+fn check(instance: &RunLayout, recording: &Recording, info: &RunInfo) -> Result<(), String> {
     let populations = instance.populations.len();
     let expect = |what: &str, found: usize, expected: usize| {
         if found == expected {
@@ -343,7 +353,7 @@ fn check(instance: &Instance, recording: &Recording, info: &RunInfo) -> Result<(
         .iter()
         .map(|p| p.population)
         .chain(instance.trace_probes.iter().map(|p| p.population));
-    let projection_populations = instance.projections.iter().flat_map(|p| [p.pre, p.post]);
+    let projection_populations = instance.projections.iter().map(|p| p.pre);
     if let Some(bad) = probe_populations
         .chain(projection_populations)
         .find(|&p| p >= populations)

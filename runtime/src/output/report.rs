@@ -3,7 +3,7 @@
 //! regularity, memory. Another script reads it, so its schema is fixed:
 //! change a field only together with that script.
 
-use crate::instance::Instance;
+use crate::output::RunLayout;
 use crate::output::clock::Clock;
 use crate::output::spikes::{MergedSpikes, recorded_ranges};
 use crate::output::{Kernel, RunInfo};
@@ -28,6 +28,8 @@ pub(crate) struct Report<'a> {
     populations: Vec<PopulationEntry<'a>>,
     projections: Vec<ProjectionEntry<'a>>,
     memory: Memory,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chip: Option<&'a serde_json::Value>,
 }
 
 /// Seconds per phase; `total` from the caller's start to the report.
@@ -101,16 +103,16 @@ struct Memory {
 }
 
 /// Whether a population only emits spikes: a source's program has no state.
-pub(crate) fn is_source(instance: &Instance, population: usize) -> bool {
+pub(crate) fn is_source(instance: &RunLayout, population: usize) -> bool {
     instance
         .populations
         .get(population)
-        .is_some_and(|p| p.program.state.is_empty())
+        .is_some_and(|p| p.source)
 }
 
 /// Builds the report; `write` is the time the other files took.
 pub(crate) fn build<'a>(
-    instance: &'a Instance,
+    instance: &'a RunLayout,
     recording: &Recording,
     info: &'a RunInfo,
     write: Duration,
@@ -127,7 +129,7 @@ pub(crate) fn build<'a>(
             let neuron_seconds = f64::from(population.size) * duration_s;
             PopulationEntry {
                 name: &population.name,
-                model: &population.program.model,
+                model: &population.model,
                 size: population.size,
                 source: is_source(instance, index),
                 spikes,
@@ -143,7 +145,7 @@ pub(crate) fn build<'a>(
         .zip(&recording.synaptic_events)
         .map(|(projection, &synaptic_events)| ProjectionEntry {
             name: &projection.name,
-            synapses: projection.table.synapse_count(),
+            synapses: projection.synapses,
             synaptic_events,
         })
         .collect();
@@ -184,7 +186,7 @@ pub(crate) fn build<'a>(
                 match timed.kernel {
                     Kernel::Neuron { population } => JitEntry::Neuron {
                         population: &instance.populations[population].name,
-                        model: &instance.populations[population].program.model,
+                        model: &instance.populations[population].model,
                         kernel: "neuron",
                         compile_ms,
                     },
@@ -214,6 +216,7 @@ pub(crate) fn build<'a>(
             synapse_bytes: info.synapse_bytes,
             bytes_per_synapse: (synapses > 0).then(|| info.synapse_bytes as f64 / synapses as f64),
         },
+        chip: info.chip.as_ref(),
     }
 }
 
@@ -254,7 +257,7 @@ impl Intervals {
 /// are in steps: the ratio has no unit. A counting source's `k` spikes in
 /// one step are `k` spikes with intervals of zero between them.
 fn cv_isi(
-    instance: &Instance,
+    instance: &RunLayout,
     recording: &Recording,
     ranges: &[Vec<NeuronRange>],
 ) -> Vec<Option<f64>> {

@@ -7,7 +7,8 @@
 //! and a neuron that spikes `k` times in a step (a counting source) has `k`
 //! rows.
 
-use crate::instance::{Instance, SpikeProbe};
+use crate::instance::SpikeProbe;
+use crate::output::RunLayout;
 use crate::output::clock::Clock;
 use crate::recording::{Recording, SpikeEvents};
 use neurc_ir::NeuronRange;
@@ -109,7 +110,7 @@ impl Iterator for MergedSpikes<'_> {
 
 /// The recorded neurons of each population: the union of its probes'
 /// ranges, sorted and disjoint.
-pub(crate) fn recorded_ranges(instance: &Instance) -> Vec<Vec<NeuronRange>> {
+pub(crate) fn recorded_ranges(instance: &RunLayout) -> Vec<Vec<NeuronRange>> {
     let mut ranges = vec![Vec::<NeuronRange>::new(); instance.populations.len()];
     for probe in &instance.spike_probes {
         if let Some(list) = ranges.get_mut(probe.population) {
@@ -142,7 +143,7 @@ fn csv_field(name: &str) -> String {
 
 /// Writes `spikes.csv` and returns the number of rows.
 pub(crate) fn write_csv(
-    instance: &Instance,
+    instance: &RunLayout,
     recording: &Recording,
     out: &mut impl Write,
 ) -> io::Result<u64> {
@@ -221,7 +222,7 @@ impl npyz::Serialize for NpyRow {
 /// is an index into `report.json`'s `populations` list, which has the
 /// network's order.
 pub(crate) fn write_npy(
-    instance: &Instance,
+    instance: &RunLayout,
     recording: &Recording,
     rows: u64,
     out: &mut impl Write,

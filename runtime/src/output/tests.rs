@@ -1,7 +1,7 @@
 //! Writing a small hand-made run and reading it back.
 
 use super::*;
-use crate::instance::{PopulationInstance, ProjectionInstance, SpikeProbe, TraceProbe};
+use crate::instance::{Instance, PopulationInstance, ProjectionInstance, SpikeProbe, TraceProbe};
 use crate::recording::{SpikeEvents, Trace};
 use neurc_backends::cpu::NeuronProgram;
 use neurc_backends::cpu::plan::Integration;
@@ -232,6 +232,7 @@ pub(crate) fn run_info() -> RunInfo {
             value: "0.1".to_owned(),
         }],
         inputs: vec![InputFile::new("model.snn", b"network {}")],
+        chip: None,
         ir: Digest::of(b"{\"ir\": true}"),
     }
 }
@@ -274,7 +275,7 @@ step,time_ms,population,neuron
 fn writes_every_file_manifest_last() {
     let (instance, recording) = small_network();
     let dir = test_dir("run");
-    let written = write_run(&dir, &instance, &recording, &run_info()).unwrap();
+    let written = write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     let names: Vec<_> = written
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -300,7 +301,7 @@ fn writes_every_file_manifest_last() {
 fn spikes_csv_is_ordered_by_step_population_neuron_without_duplicates() {
     let (instance, recording) = small_network();
     let dir = test_dir("csv");
-    write_run(&dir, &instance, &recording, &run_info()).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     assert_eq!(
         std::fs::read_to_string(dir.join("spikes.csv")).unwrap(),
         EXPECTED_CSV
@@ -320,7 +321,7 @@ struct Row {
 fn spikes_npy_is_the_same_table_with_named_columns() {
     let (instance, recording) = small_network();
     let dir = test_dir("npy");
-    write_run(&dir, &instance, &recording, &run_info()).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     let bytes = std::fs::read(dir.join("spikes.npy")).unwrap();
     let file = npyz::NpyFile::new(&bytes[..]).unwrap();
     assert_eq!(file.shape(), [17]);
@@ -360,7 +361,7 @@ fn spikes_npy_is_the_same_table_with_named_columns() {
 fn traces_round_trip_with_their_shape() {
     let (instance, recording) = small_network();
     let dir = test_dir("traces");
-    write_run(&dir, &instance, &recording, &run_info()).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     for (name, trace) in ["exc_v.npy", "inh_v.npy"].iter().zip(&recording.traces) {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         let file = npyz::NpyFile::new(&bytes[..]).unwrap();
@@ -376,7 +377,7 @@ fn report_has_the_schema_and_the_arithmetic() {
     let dir = test_dir("report");
     let before = Instant::now();
     let info = run_info();
-    write_run(&dir, &instance, &recording, &info).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &info).unwrap();
     let report = read_json(&dir.join("report.json"));
     let mut keys: Vec<&str> = report
         .as_object()
@@ -508,7 +509,7 @@ fn cv_is_null_when_no_neuron_has_three_spikes() {
     instance.spike_probes[0].neurons = NeuronRange::new(2, 4);
     recording.spikes = vec![events(&[(2, 2), (4, 2)])];
     let dir = test_dir("cv-null");
-    write_run(&dir, &instance, &recording, &run_info()).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     let report = read_json(&dir.join("report.json"));
     assert_eq!(report["populations"][0]["cv_isi"], Value::Null);
     assert_eq!(report["populations"][0]["recorded"], 2);
@@ -520,7 +521,7 @@ fn manifest_lists_the_inputs_and_every_result_file_with_its_digest() {
     let (instance, recording) = small_network();
     let dir = test_dir("manifest");
     let info = run_info();
-    write_run(&dir, &instance, &recording, &info).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &info).unwrap();
     let manifest = read_json(&dir.join("manifest.json"));
     assert_eq!(manifest["neurc"], "0.1.0");
     assert_eq!(manifest["target"], "cpu");
@@ -568,12 +569,12 @@ fn manifest_lists_the_inputs_and_every_result_file_with_its_digest() {
 fn identical_runs_have_identical_manifests() {
     let (instance, recording) = small_network();
     let (first, second) = (test_dir("same-1"), test_dir("same-2"));
-    write_run(&first, &instance, &recording, &run_info()).unwrap();
+    write_run(&first, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     let mut info = run_info();
     info.threads = 8;
     info.phases.simulate = Duration::from_secs(9);
     info.peak_rss_bytes = None;
-    write_run(&second, &instance, &recording, &info).unwrap();
+    write_run(&second, &RunLayout::of(&instance), &recording, &info).unwrap();
     assert_eq!(
         std::fs::read(first.join("manifest.json")).unwrap(),
         std::fs::read(second.join("manifest.json")).unwrap()
@@ -609,7 +610,7 @@ fn a_read_only_directory_gets_an_error_naming_the_file_and_no_partial_files() {
         set_read_only(&dir, false);
         return;
     }
-    let error = write_run(&dir, &instance, &recording, &run_info()).unwrap_err();
+    let error = write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap_err();
     set_read_only(&dir, false);
     let message = error.to_string();
     assert!(
@@ -624,13 +625,13 @@ fn a_read_only_directory_gets_an_error_naming_the_file_and_no_partial_files() {
 fn a_failed_write_leaves_no_temporary_and_no_manifest() {
     let (instance, recording) = small_network();
     let dir = test_dir("fail-midway");
-    write_run(&dir, &instance, &recording, &run_info()).unwrap();
+    write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap();
     // A directory where a trace file should go makes its rename fail,
     // after the spike files have been replaced.
     std::fs::remove_file(dir.join("inh_v.npy")).unwrap();
     std::fs::create_dir(dir.join("inh_v.npy")).unwrap();
     std::fs::write(dir.join("inh_v.npy").join("keep"), b"").unwrap();
-    let error = write_run(&dir, &instance, &recording, &run_info()).unwrap_err();
+    let error = write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap_err();
     assert!(error.to_string().contains("inh_v.npy"), "{error}");
     assert_eq!(
         file_names(&dir),
@@ -650,7 +651,7 @@ fn a_recording_of_another_network_is_refused_before_writing() {
     let (instance, mut recording) = small_network();
     recording.traces[1].values.pop();
     let dir = test_dir("mismatch");
-    let error = write_run(&dir, &instance, &recording, &run_info()).unwrap_err();
+    let error = write_run(&dir, &RunLayout::of(&instance), &recording, &run_info()).unwrap_err();
     assert!(matches!(error, OutputError::Inconsistent(_)), "{error}");
     assert_eq!(
         error.to_string(),

@@ -2,7 +2,7 @@
 //! `(steps, neurons)`, C order, row `t` holding the values at the end of
 //! step `t` of the probe's neurons in ascending order.
 
-use crate::instance::Instance;
+use crate::output::RunLayout;
 use npyz::WriterBuilder;
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -11,7 +11,7 @@ use std::io::{self, Write};
 /// characters that are not safe in a file name replaced by `_`, and `_2`,
 /// `_3`, … added to names already taken (two probes of one variable, or
 /// names that collide once cleaned).
-pub(crate) fn file_names(instance: &Instance) -> Vec<String> {
+pub(crate) fn file_names(instance: &RunLayout) -> Vec<String> {
     let mut taken = HashSet::new();
     instance
         .trace_probes
@@ -47,16 +47,29 @@ fn clean(name: &str) -> String {
         .collect()
 }
 
-/// Writes one trace of `steps × neurons` values (step-major) as `.npy`.
+/// Writes one trace of `steps × neurons` values (step-major) as `.npy`:
+/// `float64`, or `int64` for a chip's registers (whole numbers below 2^53
+/// in magnitude, so the conversion is exact).
 pub(crate) fn write_npy(
     values: &[f64],
     steps: u64,
     neurons: u32,
+    integer: bool,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    let shape = [steps, u64::from(neurons)];
+    if integer {
+        let mut writer = npyz::WriteOptions::<i64>::new()
+            .dtype(npyz::DType::parse("'<i8'")?)
+            .shape(&shape)
+            .writer(out)
+            .begin_nd()?;
+        writer.extend(values.iter().map(|&v| v as i64))?;
+        return writer.finish();
+    }
     let mut writer = npyz::WriteOptions::<f64>::new()
         .dtype(npyz::DType::parse("'<f8'")?)
-        .shape(&[steps, u64::from(neurons)])
+        .shape(&shape)
         .writer(out)
         .begin_nd()?;
     writer.extend(values.iter().copied())?;
@@ -84,7 +97,7 @@ mod tests {
         probe.population = 2;
         instance.trace_probes.push(probe);
         assert_eq!(
-            file_names(&instance),
+            file_names(&crate::output::RunLayout::of(&instance)),
             [
                 "exc_v.npy",
                 "a_b_v.npy",
