@@ -139,6 +139,23 @@ pub struct IrArgs {
 pub enum Target {
     /// This machine's CPU, with JIT-compiled kernels.
     Cpu,
+    /// The emulator of a Loihi chip system (Davies et al. 2018).
+    Loihi,
+    /// The emulator of a Loihi 2 system (unpublished figures assumed, as
+    /// the spec states).
+    Loihi2,
+}
+
+/// The chip arithmetic the emulator reproduces.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ModeArg {
+    /// The chip's registers (nengo-loihi's reading, checked against the
+    /// chip): 22-bit accumulator and 24-bit u wrap, v saturates, weight
+    /// exponents per synapse.
+    Hardware,
+    /// lava-nc's bit-accurate model: one conditional wrap of u, no
+    /// accumulator limit, weight exponents on the sum.
+    Lava,
 }
 
 /// A Loihi-style chip preset.
@@ -210,9 +227,17 @@ pub struct RunArgs {
     /// The model.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Where to run it.
+    /// Where to run it. The model may also be a chip image written by
+    /// `neurc compile` (`out/image.bin`), which runs on the emulator.
     #[arg(long, value_enum, default_value = "cpu")]
     pub target: Target,
+    /// A chip spec (TOML or JSON, see `neurc chip loihi`) instead of the
+    /// target's preset.
+    #[arg(long, value_name = "FILE")]
+    pub chip: Option<PathBuf>,
+    /// The emulator's arithmetic (chip targets).
+    #[arg(long, value_enum, default_value = "hardware")]
+    pub mode: ModeArg,
     /// The output directory (created if missing); default `out/<model name>`.
     #[arg(long, short)]
     pub output: Option<PathBuf>,

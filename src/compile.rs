@@ -13,6 +13,7 @@ use neurc_compiler::passes::chip::{ChipError, Mapping, map};
 use neurc_compiler::passes::expand::{ExpandOptions, estimate, expand, human_bytes};
 use neurc_ir::Network;
 use neurc_ir::chip::ChipSpec;
+use neurc_runtime::chip::ChipRunPlan;
 use neurc_runtime::output::{self, write_atomically};
 use neurc_runtime::progress::Stage;
 use std::fmt::Write as _;
@@ -50,7 +51,7 @@ fn preset(target: ChipTarget) -> ChipSpec {
 pub fn run(args: &CompileArgs) -> Outcome {
     let started = Instant::now();
     let json = args.model.json;
-    let spec = match load_spec(args) {
+    let spec = match load_spec(args.chip.as_deref(), args.target, json) {
         Ok(spec) => spec,
         Err(outcome) => return outcome,
     };
@@ -61,23 +62,6 @@ pub fn run(args: &CompileArgs) -> Outcome {
     if let Some(seed) = args.seed {
         network.simulation.seed = seed;
     }
-    let limit = memory_limit(args.max_memory);
-    let synapses: u64 = estimate(&network).iter().map(|e| e.synapses).sum();
-    let needed = synapses.saturating_mul(MAPPING_BYTES_PER_SYNAPSE);
-    if needed > limit {
-        let d = Diagnostic::error(
-            "neurc::compile::memory",
-            format!(
-                "mapping about {synapses} synapses onto the chip needs about {}, more than the \
-                 limit of {}",
-                human_bytes(needed),
-                human_bytes(limit)
-            ),
-        )
-        .help("map a smaller network, or raise the limit with --max-memory on a larger machine");
-        print_diagnostics(&[d], &compilation.sources, json);
-        return Outcome::DoesNotFit;
-    }
     let dir = args.output.clone();
     if let Err(error) = output::prepare(&dir) {
         return fail(
@@ -87,30 +71,21 @@ pub fn run(args: &CompileArgs) -> Outcome {
             json,
         );
     }
-    let expanded = Stage::run("expanding connectivity", args.quiet, || {
-        expand(
-            &network,
-            &ExpandOptions {
-                threads: args.threads,
-                max_memory_bytes: limit,
-            },
-        )
-    });
-    let connectivity = match expanded {
-        Ok(c) => c,
-        Err(error) => return report_expand_error(&network, &compilation.sources, error, json),
+    let options = MapOptions {
+        threads: args.threads,
+        max_memory: args.max_memory,
+        quiet: args.quiet,
+        json,
     };
-    let expanded_at = Instant::now();
-    let mapped = Stage::run(&format!("mapping onto {}", spec.name), args.quiet, || {
-        map(&network, &connectivity, &spec, network.simulation.seed)
-    });
-    let mapping = match mapped {
-        Ok(m) => m,
-        Err(error) => return report_chip_error(&network, &compilation.sources, &error, json),
-    };
+    let (mapping, expanded_at) =
+        match map_network(&network, &compilation.sources, &spec, &options) {
+            Ok(ok) => ok,
+            Err(outcome) => return outcome,
+        };
     let image = neurc_backends::chip::encode(&mapping.program);
-    let files: [(&str, Vec<u8>); 3] = [
+    let files: [(&str, Vec<u8>); 4] = [
         ("image.bin", image),
+        ("run.json", pretty(&ChipRunPlan::of(&network))),
         ("resources.json", pretty(&mapping.resources)),
         ("quantization.json", pretty(&mapping.quantization)),
     ];
@@ -134,11 +109,72 @@ pub fn run(args: &CompileArgs) -> Outcome {
     Outcome::Ok
 }
 
-/// The preset of `--target`, or the spec file of `--chip`, checked.
-fn load_spec(args: &CompileArgs) -> Result<ChipSpec, Outcome> {
-    let json = args.model.json;
-    let Some(path) = &args.chip else {
-        return Ok(preset(args.target));
+/// How to expand and map a network.
+pub struct MapOptions {
+    /// Worker threads of the expansion (0: one per core).
+    pub threads: usize,
+    /// `--max-memory`.
+    pub max_memory: Option<u64>,
+    /// No progress spinners.
+    pub quiet: bool,
+    /// Diagnostics as JSON.
+    pub json: bool,
+}
+
+/// Expands `network` and maps it onto `spec`, refusing before anything is
+/// allocated a network whose mapping would need more memory than the
+/// limit. Returns the mapping and when the expansion ended.
+pub fn map_network(
+    network: &Network,
+    sources: &SourceMap,
+    spec: &ChipSpec,
+    options: &MapOptions,
+) -> Result<(Mapping, Instant), Outcome> {
+    let json = options.json;
+    let limit = memory_limit(options.max_memory);
+    let synapses: u64 = estimate(network).iter().map(|e| e.synapses).sum();
+    let needed = synapses.saturating_mul(MAPPING_BYTES_PER_SYNAPSE);
+    if needed > limit {
+        let d = Diagnostic::error(
+            "neurc::compile::memory",
+            format!(
+                "mapping about {synapses} synapses onto the chip needs about {}, more than the \
+                 limit of {}",
+                human_bytes(needed),
+                human_bytes(limit)
+            ),
+        )
+        .help("map a smaller network, or raise the limit with --max-memory on a larger machine");
+        print_diagnostics(&[d], sources, json);
+        return Err(Outcome::DoesNotFit);
+    }
+    let expanded = Stage::run("expanding connectivity", options.quiet, || {
+        expand(
+            network,
+            &ExpandOptions {
+                threads: options.threads,
+                max_memory_bytes: limit,
+            },
+        )
+    });
+    let connectivity = match expanded {
+        Ok(c) => c,
+        Err(error) => return Err(report_expand_error(network, sources, error, json)),
+    };
+    let expanded_at = Instant::now();
+    let mapped = Stage::run(&format!("mapping onto {}", spec.name), options.quiet, || {
+        map(network, &connectivity, spec, network.simulation.seed)
+    });
+    match mapped {
+        Ok(m) => Ok((m, expanded_at)),
+        Err(error) => Err(report_chip_error(network, sources, &error, json)),
+    }
+}
+
+/// The preset `target`, or the spec file `chip`, checked.
+pub fn load_spec(chip: Option<&Path>, target: ChipTarget, json: bool) -> Result<ChipSpec, Outcome> {
+    let Some(path) = chip else {
+        return Ok(preset(target));
     };
     let spec_error = |message: String| {
         fail(
@@ -266,7 +302,7 @@ fn summary(
     );
     let _ = writeln!(
         s,
-        "wrote {} ({image_bytes} bytes), resources.json, quantization.json",
+        "wrote {} ({image_bytes} bytes), run.json, resources.json, quantization.json",
         dir.join("image.bin").display()
     );
     s

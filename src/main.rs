@@ -6,6 +6,7 @@
 
 mod args;
 mod check;
+mod chip_run;
 mod compile;
 mod fmt;
 mod input;

@@ -2,7 +2,7 @@
 //! it, and write the run directory.
 
 use crate::Outcome;
-use crate::args::{PrecisionArg, RunArgs};
+use crate::args::{PrecisionArg, RunArgs, Target};
 use crate::input::compile;
 use crate::ir::{memory_limit, report_expand_error};
 use crate::output::print_diagnostics;
@@ -21,6 +21,9 @@ use std::time::Instant;
 
 /// Runs `neurc run`.
 pub fn run(args: &RunArgs) -> Outcome {
+    if args.target != Target::Cpu || crate::chip_run::is_image(&args.model.file) {
+        return crate::chip_run::run(args);
+    }
     let started = Instant::now();
     let json = args.model.json;
     let (compilation, mut network) = match compile(&args.model) {
@@ -207,7 +210,7 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
 }
 
 /// Every file the model was read from, except the built-in prelude.
-fn inputs(sources: &SourceMap) -> Vec<InputFile> {
+pub(crate) fn inputs(sources: &SourceMap) -> Vec<InputFile> {
     (0..)
         .map_while(|i| sources.get(FileId(i)))
         .filter(|f| f.path.exists())
@@ -268,7 +271,7 @@ fn trace_bytes(instance: &Instance) -> u64 {
 }
 
 /// Worker threads: the user's number, or one per core.
-fn threads(given: usize) -> usize {
+pub(crate) fn threads(given: usize) -> usize {
     if given > 0 {
         return given;
     }
@@ -276,20 +279,20 @@ fn threads(given: usize) -> usize {
 }
 
 /// The model file's name without its extension.
-fn file_stem(path: &Path) -> String {
+pub(crate) fn file_stem(path: &Path) -> String {
     path.file_stem()
         .map_or_else(|| "run".to_string(), |s| s.to_string_lossy().into_owned())
 }
 
 /// Reports a user error.
-fn fail(message: &str, help: &str, json: bool) -> Outcome {
+pub(crate) fn fail(message: &str, help: &str, json: bool) -> Outcome {
     let d = Diagnostic::error("neurc::run::failed", message).help(help);
     print_diagnostics(&[d], &SourceMap::default(), json);
     Outcome::UserError
 }
 
 /// Reports a bug in neurc.
-fn internal(message: &str) -> Outcome {
+pub(crate) fn internal(message: &str) -> Outcome {
     eprintln!("error[neurc::internal]: {message}; this is a bug in neurc, not in your model");
     Outcome::Internal
 }

@@ -232,6 +232,43 @@ impl Chip {
             .sum()
     }
 
+    /// The node index of each host source, in order.
+    pub fn source_nodes(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.sources.iter().map(|s| s.node())
+    }
+
+    /// Per core in use, per compartment, the synapses one of its spikes
+    /// reaches: the sum of the list lengths of its output axons.
+    pub fn compartment_fan_outs(&self) -> Vec<Vec<u64>> {
+        self.cores
+            .iter()
+            .map(|core| {
+                (0..core.len())
+                    .map(|c| self.fan_out(core.outputs_of(c)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Per host source, per neuron, the synapses one of its spikes reaches.
+    pub fn source_fan_outs(&self) -> Vec<Vec<u64>> {
+        self.sources
+            .iter()
+            .map(|source| {
+                (0..source.size() as usize)
+                    .map(|n| self.fan_out(source.destinations(n)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn fan_out(&self, destinations: &[Destination]) -> u64 {
+        destinations
+            .iter()
+            .map(|d| u64::from(self.cores[d.core as usize].axons[d.axon as usize].count))
+            .sum()
+    }
+
     /// The barrier that ends every step, picoseconds.
     pub fn barrier_ps(&self) -> u64 {
         self.barrier_ps

@@ -83,6 +83,11 @@ impl Profile {
             refractory: profile.refractory_delay,
         }
     }
+
+    /// Whether the compartment can spike.
+    pub(crate) fn spikes(&self) -> bool {
+        self.threshold.is_some()
+    }
 }
 
 /// The registers of one compartment.

@@ -110,6 +110,12 @@ impl ChipState {
         self.fired[core].iter().map(|&(c, _)| c)
     }
 
+    /// The spikes each neuron of host source `source` sent on the last
+    /// completed step.
+    pub fn source_spikes(&self, source: usize) -> &[u32] {
+        &self.source_counts[source]
+    }
+
     /// The running totals of core `core`.
     pub fn core_totals(&self, core: usize) -> CoreTotals {
         self.cores[core].totals

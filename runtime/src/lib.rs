@@ -2,6 +2,7 @@
 //! run ([`instance`]), the reference interpreter, the JIT executor, and the
 //! recording and output of a run.
 
+pub mod chip;
 pub mod error;
 pub mod executor;
 pub mod instance;

@@ -1,0 +1,433 @@
+//! Chip runs: a network's populations and probes found on a chip program
+//! ([`ChipRunPlan`]), and a run of the emulator that records them in the
+//! same form as the CPU executors ([`run`]), so one set of writers serves
+//! every target.
+//!
+//! On the chip a neuron is the soma (last compartment) of its compartment
+//! tree. A spike probe records the soma's spikes; a state probe records
+//! the soma's `u` and `v` registers as the chip holds them (integers, in
+//! the chip's units), whatever variable the model named.
+
+use crate::instance::SpikeProbe;
+use crate::output::{PopulationLayout, ProjectionLayout, RunLayout, TraceLayout};
+use crate::progress::Progress;
+use crate::recording::{Recording, SpikeEvents, Trace};
+use neurc_emulator::report::Ledger;
+use neurc_emulator::{Chip, ChipState};
+use neurc_ir::{Network, NeuronRange, Probe};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What a chip run records, and of which populations: everything of the
+/// network a run needs besides the chip program. `neurc compile` writes it
+/// beside the image as `run.json`, so an image can be run on its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChipRunPlan {
+    /// Steps to run.
+    pub steps: u64,
+    /// Populations, in node order.
+    pub populations: Vec<PlannedPopulation>,
+    /// Spike probes.
+    pub spike_probes: Vec<PlannedProbe>,
+    /// State probes (each records u and v).
+    pub state_probes: Vec<PlannedProbe>,
+}
+
+/// A population of the network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedPopulation {
+    /// Its node index.
+    pub node: u32,
+    /// Its declared name.
+    pub name: String,
+    /// Its model's name.
+    pub model: String,
+    /// Neurons.
+    pub size: u32,
+    /// Whether it is a host spike source.
+    pub source: bool,
+}
+
+/// Recorded neurons of one population.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedProbe {
+    /// Index into [`ChipRunPlan::populations`].
+    pub population: usize,
+    /// The recorded neurons.
+    pub neurons: NeuronRange,
+}
+
+/// Why a plan and a chip program do not belong together.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChipRunError {
+    /// A population of the plan is not on the chip, or not whole.
+    #[error(
+        "population `{name}` ({size} neurons) is not on the chip program as planned; the run \
+         plan does not belong to this image"
+    )]
+    Mismatch {
+        /// The population.
+        name: String,
+        /// Its size in the plan.
+        size: u32,
+    },
+    /// A probe names neurons past its population's end.
+    #[error("a probe of population `{name}` records neurons {start}..{end} of {size}")]
+    Probe {
+        /// The population.
+        name: String,
+        /// First recorded neuron.
+        start: u32,
+        /// One past the last.
+        end: u32,
+        /// Neurons of the population.
+        size: u32,
+    },
+}
+
+impl ChipRunPlan {
+    /// The plan of `network`: its populations and `record`s, for as many
+    /// steps as its `simulate` block asks.
+    pub fn of(network: &Network) -> ChipRunPlan {
+        let mut index_of = HashMap::new();
+        let mut populations = Vec::new();
+        for (id, node) in network.nodes() {
+            if let Some(population) = node.population() {
+                index_of.insert(id, populations.len());
+                let model = &network.models[population.model.0 as usize];
+                populations.push(PlannedPopulation {
+                    node: id.0,
+                    name: population.name.clone(),
+                    model: model.name.clone(),
+                    size: population.size,
+                    source: model.state.is_empty(),
+                });
+            }
+        }
+        let mut spike_probes = Vec::new();
+        let mut state_probes = Vec::new();
+        for record in &network.records {
+            for target in &record.targets {
+                let Some(&population) = index_of.get(&target.node) else {
+                    continue;
+                };
+                let probe = PlannedProbe {
+                    population,
+                    neurons: target.neurons,
+                };
+                match record.probe {
+                    Probe::Spikes => spike_probes.push(probe),
+                    Probe::State(_) if !populations[population].source => {
+                        if !state_probes.contains(&probe) {
+                            state_probes.push(probe);
+                        }
+                    }
+                    Probe::State(_) => {}
+                }
+            }
+        }
+        let simulation = network.simulation;
+        ChipRunPlan {
+            steps: (simulation.duration / simulation.dt).round() as u64,
+            populations,
+            spike_probes,
+            state_probes,
+        }
+    }
+
+    /// The plan of a chip program without its network: every population
+    /// found on the chip, named by node, all spikes recorded.
+    pub fn anonymous(chip: &Chip, steps: u64) -> ChipRunPlan {
+        let mut sizes: std::collections::BTreeMap<u32, (u32, bool)> = Default::default();
+        for slice in chip.slices() {
+            let entry = sizes.entry(slice.node.0).or_insert((0, false));
+            entry.0 = entry.0.max(slice.neurons.end);
+        }
+        for (node, fan_outs) in chip.source_nodes().zip(chip.source_fan_outs()) {
+            sizes.insert(node, (fan_outs.len() as u32, true));
+        }
+        let populations: Vec<PlannedPopulation> = sizes
+            .into_iter()
+            .map(|(node, (size, source))| PlannedPopulation {
+                node,
+                name: format!("node{node}"),
+                model: if source { "source" } else { "chip" }.to_string(),
+                size,
+                source,
+            })
+            .collect();
+        ChipRunPlan {
+            steps,
+            spike_probes: populations
+                .iter()
+                .enumerate()
+                .map(|(population, p)| PlannedProbe {
+                    population,
+                    neurons: NeuronRange::new(0, p.size),
+                })
+                .collect(),
+            state_probes: Vec::new(),
+            populations,
+        }
+    }
+}
+
+/// Where each population's neurons are on the chip.
+struct Placement {
+    /// Per population, per neuron, its soma (core, compartment); empty for
+    /// sources.
+    somas: Vec<Vec<(u32, u32)>>,
+    /// Per core, per compartment: the (population, neuron) whose soma it
+    /// is.
+    owners: Vec<Vec<Option<(u32, u32)>>>,
+    /// Per host source of the chip, its population.
+    sources: Vec<usize>,
+}
+
+impl Placement {
+    fn new(chip: &Chip, plan: &ChipRunPlan) -> Result<Placement, ChipRunError> {
+        let core_index: HashMap<_, _> = chip.core_ids().enumerate().map(|(i, id)| (id, i)).collect();
+        let by_node: HashMap<u32, usize> = plan
+            .populations
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.node, i))
+            .collect();
+        let mut somas: Vec<Vec<(u32, u32)>> = plan
+            .populations
+            .iter()
+            .map(|p| vec![(u32::MAX, u32::MAX); if p.source { 0 } else { p.size as usize }])
+            .collect();
+        let mut owners: Vec<Vec<Option<(u32, u32)>>> = (0..chip.core_ids().len())
+            .map(|c| vec![None; chip.compartments(c)])
+            .collect();
+        let mismatch = |p: usize| ChipRunError::Mismatch {
+            name: plan.populations[p].name.clone(),
+            size: plan.populations[p].size,
+        };
+        for slice in chip.slices() {
+            let Some(&population) = by_node.get(&slice.node.0) else {
+                continue;
+            };
+            let core = core_index[&slice.core];
+            for neuron in slice.neurons.start..slice.neurons.end {
+                let soma = slice.first_compartment
+                    + (neuron - slice.neurons.start) * slice.per_neuron
+                    + slice.per_neuron
+                    - 1;
+                let place = somas[population]
+                    .get_mut(neuron as usize)
+                    .ok_or_else(|| mismatch(population))?;
+                *place = (core as u32, soma);
+                owners[core][soma as usize] = Some((population as u32, neuron));
+            }
+        }
+        for (p, population) in somas.iter().enumerate() {
+            if population.iter().any(|&(core, _)| core == u32::MAX) {
+                return Err(mismatch(p));
+            }
+        }
+        let sources = chip
+            .source_nodes()
+            .zip(chip.source_fan_outs())
+            .map(|(node, fan_outs)| {
+                let index = by_node.get(&node).copied();
+                match index {
+                    Some(p)
+                        if plan.populations[p].source
+                            && plan.populations[p].size as usize == fan_outs.len() =>
+                    {
+                        Ok(p)
+                    }
+                    Some(p) => Err(mismatch(p)),
+                    None => Err(ChipRunError::Mismatch {
+                        name: format!("node{node}"),
+                        size: fan_outs.len() as u32,
+                    }),
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Placement {
+            somas,
+            owners,
+            sources,
+        })
+    }
+}
+
+/// What a chip run gives.
+pub struct ChipRun {
+    /// The network's layout for the writers.
+    pub layout: RunLayout,
+    /// Spikes, traces and counts, as the CPU executors record them.
+    pub recording: Recording,
+    /// The chip's steps.
+    pub ledger: Ledger,
+    /// The state at the end.
+    pub state: ChipState,
+}
+
+/// Runs `chip` for the plan's steps, recording its probes.
+pub fn run(
+    chip: &Chip,
+    plan: &ChipRunPlan,
+    progress: Option<&Progress>,
+) -> Result<ChipRun, ChipRunError> {
+    let placement = Placement::new(chip, plan)?;
+    for probe in plan.spike_probes.iter().chain(&plan.state_probes) {
+        let population = &plan.populations[probe.population];
+        if probe.neurons.end > population.size || probe.neurons.start > probe.neurons.end {
+            return Err(ChipRunError::Probe {
+                name: population.name.clone(),
+                start: probe.neurons.start,
+                end: probe.neurons.end,
+                size: population.size,
+            });
+        }
+    }
+    let layout = layout(chip, plan, &placement);
+    let compartment_fan_outs = chip.compartment_fan_outs();
+    let source_fan_outs = chip.source_fan_outs();
+    let mut recording = Recording {
+        spikes: vec![SpikeEvents::default(); plan.spike_probes.len()],
+        traces: vec![Trace::default(); layout.trace_probes.len()],
+        spike_counts: vec![0; plan.populations.len()],
+        synaptic_events: vec![0; layout.projections.len()],
+    };
+    let projection_of: Vec<Option<usize>> = (0..plan.populations.len())
+        .map(|p| layout.projections.iter().position(|proj| proj.pre == p))
+        .collect();
+    let probes_of: Vec<Vec<usize>> = (0..plan.populations.len())
+        .map(|p| {
+            (0..plan.spike_probes.len())
+                .filter(|&k| plan.spike_probes[k].population == p)
+                .collect()
+        })
+        .collect();
+    let mut this_step: Vec<Vec<u32>> = vec![Vec::new(); plan.spike_probes.len()];
+    let mut state = chip.initial_state();
+    let mut ledger = Ledger::new();
+    for step in 0..plan.steps {
+        let stats = chip.step(&mut state);
+        ledger.record(chip, &stats);
+        let mut spiked = |population: usize, neuron: u32, times: u32, fan_out: u64| {
+            recording.spike_counts[population] += u64::from(times);
+            if let Some(projection) = projection_of[population] {
+                recording.synaptic_events[projection] += u64::from(times) * fan_out;
+            }
+            for &k in &probes_of[population] {
+                let range = plan.spike_probes[k].neurons;
+                if (range.start..range.end).contains(&neuron) {
+                    this_step[k].extend(std::iter::repeat_n(neuron, times as usize));
+                }
+            }
+        };
+        for (core, fan_outs) in compartment_fan_outs.iter().enumerate() {
+            for compartment in state.spikes(core) {
+                if let Some((population, neuron)) = placement.owners[core][compartment as usize] {
+                    spiked(population as usize, neuron, 1, fan_outs[compartment as usize]);
+                }
+            }
+        }
+        for (source, &population) in placement.sources.iter().enumerate() {
+            for (neuron, &times) in state.source_spikes(source).iter().enumerate() {
+                if times > 0 {
+                    spiked(population, neuron as u32, times, source_fan_outs[source][neuron]);
+                }
+            }
+        }
+        for (k, neurons) in this_step.iter_mut().enumerate() {
+            neurons.sort_unstable();
+            let events = &mut recording.spikes[k];
+            events.steps.extend(std::iter::repeat_n(step, neurons.len()));
+            events.neurons.append(neurons);
+        }
+        for (trace, probe) in recording.traces.iter_mut().zip(&layout.trace_probes) {
+            let somas = &placement.somas[probe.population];
+            let register = if probe.variable == "u" {
+                ChipState::u
+            } else {
+                ChipState::v
+            };
+            trace.values.extend(
+                (probe.neurons.start..probe.neurons.end).map(|n| {
+                    let (core, compartment) = somas[n as usize];
+                    register(&state, core as usize, compartment as usize) as f64
+                }),
+            );
+        }
+        if let Some(progress) = progress
+            && (step + 1) % 64 == 0
+        {
+            progress.set_position(step + 1);
+        }
+    }
+    Ok(ChipRun {
+        layout,
+        recording,
+        ledger,
+        state,
+    })
+}
+
+/// The run's layout: the plan's populations, each sending population's
+/// outgoing synapses as one projection, and u and v of every state probe.
+fn layout(chip: &Chip, plan: &ChipRunPlan, placement: &Placement) -> RunLayout {
+    let compartment_fan_outs = chip.compartment_fan_outs();
+    let source_fan_outs = chip.source_fan_outs();
+    let mut outgoing = vec![0u64; plan.populations.len()];
+    for (p, somas) in placement.somas.iter().enumerate() {
+        outgoing[p] += somas
+            .iter()
+            .map(|&(core, c)| compartment_fan_outs[core as usize][c as usize])
+            .sum::<u64>();
+    }
+    for (source, &p) in placement.sources.iter().enumerate() {
+        outgoing[p] += source_fan_outs[source].iter().sum::<u64>();
+    }
+    RunLayout {
+        dt: chip.dt(),
+        steps: plan.steps,
+        seed: chip.seed(),
+        populations: plan
+            .populations
+            .iter()
+            .map(|p| PopulationLayout {
+                name: p.name.clone(),
+                model: p.model.clone(),
+                size: p.size,
+                source: p.source,
+            })
+            .collect(),
+        projections: outgoing
+            .iter()
+            .enumerate()
+            .filter(|&(_, &synapses)| synapses > 0)
+            .map(|(p, &synapses)| ProjectionLayout {
+                name: format!("{} -> *", plan.populations[p].name),
+                pre: p,
+                synapses,
+            })
+            .collect(),
+        spike_probes: plan
+            .spike_probes
+            .iter()
+            .map(|p| SpikeProbe {
+                population: p.population,
+                neurons: p.neurons,
+            })
+            .collect(),
+        trace_probes: plan
+            .state_probes
+            .iter()
+            .flat_map(|p| {
+                ["u", "v"].map(|variable| TraceLayout {
+                    population: p.population,
+                    variable: variable.to_string(),
+                    neurons: p.neurons,
+                    integer: true,
+                })
+            })
+            .collect(),
+    }
+}

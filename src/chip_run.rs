@@ -1,0 +1,318 @@
+//! `neurc run --target loihi|loihi2`, and `neurc run IMAGE`: map a model
+//! onto a chip system (or read a compiled image), run it on the emulator,
+//! and write the run directory with the chip report.
+
+use crate::Outcome;
+use crate::args::{ChipTarget, ModeArg, RunArgs, Target};
+use crate::compile::{MapOptions, load_spec, map_network};
+use crate::input::compile;
+use crate::ir::memory_limit;
+use crate::run::{fail, file_stem, inputs, internal, threads};
+use neurc_compiler::passes::expand::human_bytes;
+use neurc_emulator::{Chip, report};
+use neurc_ir::chip::{Arithmetic, ChipProgram};
+use neurc_runtime::chip::{self, ChipRunPlan};
+use neurc_runtime::output::{self, Digest, InputFile, Override, PhaseTimes, RunInfo};
+use neurc_runtime::progress::{Progress, Stage};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The first bytes of a chip image.
+const IMAGE_MAGIC: &[u8; 8] = b"NEURCIMG";
+
+/// Whether `path` holds a chip image rather than a model.
+pub fn is_image(path: &Path) -> bool {
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == IMAGE_MAGIC)
+}
+
+/// A program ready to run, with what is known of where it came from.
+struct Prepared {
+    program: ChipProgram,
+    plan: ChipRunPlan,
+    inputs: Vec<InputFile>,
+    ir: Digest,
+    phases: PhaseTimes,
+}
+
+/// Runs a model or an image on the emulator.
+pub fn run(args: &RunArgs) -> Outcome {
+    let started = Instant::now();
+    let json = args.model.json;
+    let prepared = if is_image(&args.model.file) {
+        from_image(args)
+    } else {
+        from_model(args, started)
+    };
+    let Prepared {
+        program,
+        plan,
+        inputs,
+        ir,
+        mut phases,
+    } = match prepared {
+        Ok(p) => p,
+        Err(outcome) => return outcome,
+    };
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(file_stem(&args.model.file)));
+    if let Err(error) = output::prepare(&dir) {
+        return fail(
+            &error.to_string(),
+            "choose a writable directory with -o DIR",
+            json,
+        );
+    }
+    let trace_bytes: u64 = plan
+        .state_probes
+        .iter()
+        .map(|p| 2 * 8 * u64::from(p.neurons.len()) * plan.steps)
+        .sum();
+    let limit = memory_limit(args.max_memory);
+    if trace_bytes > limit {
+        let _ = fail(
+            &format!(
+                "the recorded chip registers need {}, more than the limit of {}",
+                human_bytes(trace_bytes),
+                human_bytes(limit)
+            ),
+            "record fewer neurons or a shorter run, or raise --max-memory",
+            json,
+        );
+        return Outcome::DoesNotFit;
+    }
+    let arithmetic = match args.mode {
+        ModeArg::Hardware => Arithmetic::Hardware,
+        ModeArg::Lava => Arithmetic::Lava,
+    };
+    let setup = Instant::now();
+    let threads = threads(args.threads);
+    let chip = Chip::new(program, arithmetic).with_threads(threads);
+    phases.setup = setup.elapsed();
+    let progress = Progress::new(plan.steps, chip.dt(), args.quiet);
+    let simulate = Instant::now();
+    let ran = chip::run(&chip, &plan, Some(&progress));
+    progress.finish();
+    phases.simulate = simulate.elapsed();
+    let ran = match ran {
+        Ok(r) => r,
+        Err(error) => {
+            return fail(
+                &error.to_string(),
+                "run the image with the run.json that `neurc compile` wrote beside it, or \
+                 without one",
+                json,
+            );
+        }
+    };
+    let chip_report = report::build(&chip, &ran.state, &ran.ledger);
+    let chip_json = match serde_json::to_value(&chip_report) {
+        Ok(v) => v,
+        Err(error) => return internal(&format!("the chip report does not serialise: {error}")),
+    };
+    let info = RunInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        target: chip.spec().name.clone(),
+        precision: arithmetic.name().to_string(),
+        threads: chip.threads(),
+        started,
+        phases,
+        kernels: Vec::new(),
+        synapse_bytes: chip.heap_bytes(),
+        peak_rss_bytes: neurc_runtime::memory::peak_rss_bytes(),
+        overrides: args
+            .model
+            .overrides
+            .iter()
+            .map(|(name, value)| Override {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        inputs,
+        chip: Some(chip_json),
+        ir,
+    };
+    if let Err(error) = output::write_run(&dir, &ran.layout, &ran.recording, &info) {
+        return fail(
+            &error.to_string(),
+            "choose a writable directory with -o DIR",
+            json,
+        );
+    }
+    if !args.quiet {
+        print_summary(&ran, &info, &chip_report, &dir);
+    }
+    Outcome::Ok
+}
+
+/// Compiles the model and maps it onto the target's chip system.
+fn from_model(args: &RunArgs, started: Instant) -> Result<Prepared, Outcome> {
+    let json = args.model.json;
+    let target = match args.target {
+        Target::Loihi => ChipTarget::Loihi,
+        Target::Loihi2 => ChipTarget::Loihi2,
+        Target::Cpu => {
+            return Err(fail(
+                "the CPU target runs models, not chip images",
+                "run the image with `neurc run IMAGE` alone",
+                json,
+            ));
+        }
+    };
+    let spec = load_spec(args.chip.as_deref(), target, json)?;
+    let (compilation, mut network) = compile(&args.model)?;
+    if let Some(duration) = args.duration {
+        network.simulation.duration = duration;
+    }
+    if let Some(seed) = args.seed {
+        network.simulation.seed = seed;
+    }
+    let compiled_at = Instant::now();
+    let options = MapOptions {
+        threads: args.threads,
+        max_memory: args.max_memory,
+        quiet: args.quiet,
+        json,
+    };
+    let (mapping, expanded_at) = map_network(&network, &compilation.sources, &spec, &options)?;
+    let ir = Digest::of(serde_json::to_string(&network).unwrap_or_default().as_bytes());
+    Ok(Prepared {
+        plan: ChipRunPlan::of(&network),
+        program: mapping.program,
+        inputs: inputs(&compilation.sources),
+        ir,
+        phases: PhaseTimes {
+            compile: (compiled_at - started) + expanded_at.elapsed(),
+            expand: expanded_at - compiled_at,
+            ..PhaseTimes::default()
+        },
+    })
+}
+
+/// Reads a compiled image, with the `run.json` beside it if there is one.
+fn from_image(args: &RunArgs) -> Result<Prepared, Outcome> {
+    let json = args.model.json;
+    let path = &args.model.file;
+    if args.seed.is_some() || args.chip.is_some() || !args.model.overrides.is_empty() {
+        return Err(fail(
+            &format!(
+                "{} is a compiled chip image: its seed, chip and constants are fixed in it",
+                path.display()
+            ),
+            "compile the model again with the new --seed, --chip or --set, or run the model \
+             with --target loihi",
+            json,
+        ));
+    }
+    let read_at = Instant::now();
+    let program = Stage::run("reading the chip image", args.quiet, || {
+        neurc_emulator::load(path)
+    })
+    .map_err(|error| {
+        fail(
+            &error.to_string(),
+            "compile the model again with `neurc compile MODEL --target loihi -o DIR`",
+            json,
+        )
+    })?;
+    let steps_of = |duration: f64| (duration / program.dt()).round() as u64;
+    let sidecar = run_plan_path(path);
+    let plan = if sidecar.exists() {
+        let text = std::fs::read_to_string(&sidecar).map_err(|error| {
+            fail(
+                &format!("cannot read {}: {error}", sidecar.display()),
+                "make it readable, or remove it to run the image without names",
+                json,
+            )
+        })?;
+        let mut plan: ChipRunPlan = serde_json::from_str(&text).map_err(|error| {
+            fail(
+                &format!("{} is not a run plan: {error}", sidecar.display()),
+                "compile the model again to rewrite it, or remove it",
+                json,
+            )
+        })?;
+        if let Some(duration) = args.duration {
+            plan.steps = steps_of(duration);
+        }
+        plan
+    } else {
+        let Some(duration) = args.duration else {
+            return Err(fail(
+                &format!(
+                    "{} has no run.json beside it to say how long to run",
+                    path.display()
+                ),
+                "give the simulated time with --duration (e.g. --duration 1s)",
+                json,
+            ));
+        };
+        let probe = Chip::new(program.clone(), Arithmetic::Hardware);
+        ChipRunPlan::anonymous(&probe, steps_of(duration))
+    };
+    let bytes = std::fs::read(path).unwrap_or_default();
+    Ok(Prepared {
+        program,
+        plan,
+        inputs: vec![InputFile::new(path, &bytes)],
+        ir: Digest::of(&bytes),
+        phases: PhaseTimes {
+            compile: read_at.elapsed(),
+            ..PhaseTimes::default()
+        },
+    })
+}
+
+/// `run.json` in the image's directory.
+fn run_plan_path(image: &Path) -> PathBuf {
+    image
+        .parent()
+        .map_or_else(|| PathBuf::from("run.json"), |dir| dir.join("run.json"))
+}
+
+/// The closing summary on stderr: the run, then the chip report's.
+fn print_summary(
+    ran: &chip::ChipRun,
+    info: &RunInfo,
+    chip_report: &report::ChipReport,
+    dir: &Path,
+) {
+    let layout = &ran.layout;
+    let duration = layout.steps as f64 * layout.dt;
+    eprintln!(
+        "ran {} steps of {} ms ({} s) on target {} in {} arithmetic, seed {}, {} thread{}",
+        layout.steps,
+        layout.dt * 1e3,
+        duration,
+        info.target,
+        info.precision,
+        layout.seed,
+        info.threads,
+        if info.threads == 1 { "" } else { "s" }
+    );
+    let p = &info.phases;
+    eprintln!(
+        "wall time: compile and map {:.3} s, expand {:.3} s, emulate {:.3} s ({:.2}× real time)",
+        p.compile.as_secs_f64(),
+        p.expand.as_secs_f64(),
+        p.simulate.as_secs_f64(),
+        duration / p.simulate.as_secs_f64().max(1e-9)
+    );
+    for (population, spikes) in layout.populations.iter().zip(&ran.recording.spike_counts) {
+        let rate = *spikes as f64 / (f64::from(population.size) * duration).max(1e-300);
+        eprintln!(
+            "  {:<16} {:>8} neurons {:>12} spikes {:>10.3} Hz",
+            population.name, population.size, spikes, rate
+        );
+    }
+    for line in chip_report.summary() {
+        eprintln!("{line}");
+    }
+    eprintln!("wrote {}", dir.display());
+}
