@@ -8,25 +8,35 @@ use crate::state::ChipState;
 use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram, PopulationSlice};
 use std::collections::{BTreeSet, HashMap};
 
-/// Where a spike message goes: an input axon of a core in use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Destination {
-    /// The receiving core, by index among the cores in use.
-    pub(crate) core: u32,
-    /// Its input axon.
-    pub(crate) axon: u32,
+/// Where a spike message goes: an input axon, numbered across the whole
+/// system (the axons of the cores in use laid end to end), so a
+/// destination takes 4 bytes and the receiving core is found from the
+/// axon's number.
+pub(crate) type AxonId = u32;
+
+/// One synapse, packed so that a message's first synapse costs one
+/// memory access.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct Synapse {
+    /// The stored weight.
+    pub(crate) weight: i16,
+    /// The target compartment within the core.
+    pub(crate) compartment: u16,
+    /// The delay in steps.
+    pub(crate) delay: u8,
+    /// The list's synapse format, by index into its core's (in the byte
+    /// the struct would pad anyway).
+    pub(crate) format: u8,
 }
 
-/// An input axon: its synapse list, and how its weights reach the
-/// accumulator.
+/// How a synapse format's weights reach the accumulator.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Axon {
-    pub(crate) first: u32,
-    pub(crate) count: u32,
-    /// Hardware arithmetic: a weight reaches the accumulator shifted left
-    /// by `6 + weight_exponent` (right if negative).
+pub(crate) struct Format {
+    /// Hardware arithmetic: a weight is shifted left by
+    /// `6 + weight_exponent` (right if negative).
     pub(crate) shift: i8,
-    /// Lava arithmetic: the accumulator group of the list's weight exponent.
+    /// Lava arithmetic: the accumulator group of the weight exponent.
     pub(crate) group: u8,
 }
 
@@ -41,16 +51,15 @@ pub(crate) struct Core {
     /// The compartment each one joins, or `u32::MAX` for none.
     pub(crate) parent: Vec<u32>,
     pub(crate) initial: Vec<Registers>,
-    pub(crate) axons: Vec<Axon>,
+    pub(crate) formats: Vec<Format>,
     /// Lava arithmetic: the weight exponent of each accumulator group (one
     /// group in hardware arithmetic, whose exponent is unused).
     pub(crate) group_exponents: Vec<i8>,
-    pub(crate) synapse_compartment: Vec<u16>,
-    pub(crate) synapse_weight: Vec<i16>,
-    pub(crate) synapse_delay: Vec<u8>,
+    /// Synapses.
+    pub(crate) synapse_count: u64,
     /// Per compartment, its output axons: `outputs[offsets[c]..offsets[c + 1]]`.
     pub(crate) output_offsets: Vec<u32>,
-    pub(crate) outputs: Vec<Destination>,
+    pub(crate) outputs: Vec<AxonId>,
     /// Slots of the accumulator ring: the longest delay.
     pub(crate) slots: u32,
 }
@@ -68,7 +77,7 @@ impl Core {
 
     /// The output axons of compartment `c`.
     #[inline]
-    pub(crate) fn outputs_of(&self, c: usize) -> &[Destination] {
+    pub(crate) fn outputs_of(&self, c: usize) -> &[AxonId] {
         let (start, end) = (self.output_offsets[c], self.output_offsets[c + 1]);
         &self.outputs[start as usize..end as usize]
     }
@@ -86,6 +95,14 @@ pub struct Chip {
     pub(crate) arithmetic: Arithmetic,
     pub(crate) widths: Widths,
     pub(crate) cores: Vec<Core>,
+    /// Every synapse of the cores in use, core by core, axon by axon.
+    pub(crate) synapses: Vec<Synapse>,
+    /// Per input axon (numbered by [`AxonId`]), its first synapse in
+    /// `synapses`; one more at the end, so axon `a`'s list is
+    /// `axon_first[a]..axon_first[a + 1]`.
+    pub(crate) axon_first: Vec<u32>,
+    /// Per core, its first axon's [`AxonId`]; one more at the end.
+    pub(crate) axon_bases: Vec<AxonId>,
     pub(crate) sources: Vec<Source>,
     pub(crate) slices: Vec<PopulationSlice>,
     pub(crate) mesh: Mesh,
@@ -110,13 +127,20 @@ impl Chip {
         let parts = program.into_parts();
         let spec = parts.spec;
         let widths = Widths::new(&spec.fixed_point);
-        let index: HashMap<CoreId, u32> = parts
+        let mut axon_bases = vec![0 as AxonId];
+        for core in &parts.cores {
+            let last = axon_bases[axon_bases.len() - 1];
+            axon_bases.push(last + core.input_axons.len() as AxonId);
+        }
+        let base: HashMap<CoreId, AxonId> = parts
             .cores
             .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i as u32))
+            .zip(&axon_bases)
+            .map(|(c, &b)| (c.id, b))
             .collect();
-        let index_of = |id: CoreId| index[&id];
+        let index_of = |id: CoreId, axon: u32| base[&id] + axon;
+        let (synapses, axon_first) = pack_synapses(&parts.cores);
+
         let ids: Vec<CoreId> = parts.cores.iter().map(|c| c.id).collect();
         let mesh = Mesh::new(&spec, &ids);
         let (tiles_in_use, busiest_chip_tiles, chips, chip_span) = occupancy(&spec, &ids);
@@ -149,6 +173,9 @@ impl Chip {
             widths,
             mesh,
             cores,
+            synapses,
+            axon_first,
+            axon_bases,
             sources,
             slices: parts.slices,
             dt: parts.dt,
@@ -226,10 +253,7 @@ impl Chip {
 
     /// Synapses of all cores.
     pub fn synapses(&self) -> u64 {
-        self.cores
-            .iter()
-            .map(|c| c.synapse_weight.len() as u64)
-            .sum()
+        self.synapses.len() as u64
     }
 
     /// The node index of each host source, in order.
@@ -262,11 +286,22 @@ impl Chip {
             .collect()
     }
 
-    fn fan_out(&self, destinations: &[Destination]) -> u64 {
+    fn fan_out(&self, destinations: &[AxonId]) -> u64 {
         destinations
             .iter()
-            .map(|d| u64::from(self.cores[d.core as usize].axons[d.axon as usize].count))
+            .map(|&a| u64::from(self.axon_first[a as usize + 1] - self.axon_first[a as usize]))
             .sum()
+    }
+
+    /// The core whose input axon `axon` is, searching up from `core`, a
+    /// core at or before it: a walk over ascending axons that stay on a
+    /// core (several synapse lists of one neuron there) needs no search.
+    #[inline]
+    pub(crate) fn core_after(&self, core: usize, axon: AxonId) -> usize {
+        if self.axon_bases[core + 1] > axon {
+            return core;
+        }
+        core + self.axon_bases[core + 1..].partition_point(|&b| b <= axon)
     }
 
     /// The barrier that ends every step, picoseconds.
@@ -281,11 +316,7 @@ impl Chip {
             .cores
             .iter()
             .map(|c| {
-                c.synapse_compartment.len() * 2
-                    + c.synapse_weight.len() * 2
-                    + c.synapse_delay.len()
-                    + c.axons.len() * std::mem::size_of::<Axon>()
-                    + c.outputs.len() * std::mem::size_of::<Destination>()
+                c.outputs.len() * std::mem::size_of::<AxonId>()
                     + c.output_offsets.len() * 4
                     + c.len() * (8 + 4 + 2 + std::mem::size_of::<Registers>())
             })
@@ -293,9 +324,11 @@ impl Chip {
         let source_bytes: usize = self
             .sources
             .iter()
-            .map(|s| s.destination_count() * std::mem::size_of::<Destination>())
+            .map(|s| s.destination_count() * std::mem::size_of::<AxonId>())
             .sum();
-        (core_bytes + source_bytes) as u64
+        let axon_bytes = self.axon_first.len() * 4;
+        let synapse_bytes = self.synapses.len() * std::mem::size_of::<Synapse>();
+        (core_bytes + source_bytes + axon_bytes + synapse_bytes) as u64
     }
 }
 
@@ -327,7 +360,7 @@ fn configure(
     core: CoreProgram,
     widths: &Widths,
     arithmetic: Arithmetic,
-    index_of: &impl Fn(CoreId) -> u32,
+    index_of: &impl Fn(CoreId, u32) -> AxonId,
 ) -> Core {
     let profiles = core
         .profiles
@@ -345,33 +378,22 @@ fn configure(
             }
         }
     };
-    let axons = core
-        .input_axons
+    let formats = core
+        .formats
         .iter()
-        .map(|a| {
-            let format = &core.formats[a.format as usize];
-            Axon {
-                first: a.first,
-                count: a.count,
-                shift: widths.shift as i8 + format.weight_exponent,
-                group: group_exponents
-                    .iter()
-                    .position(|&e| e == format.weight_exponent)
-                    .unwrap_or(0) as u8,
-            }
+        .map(|format| Format {
+            shift: widths.shift as i8 + format.weight_exponent,
+            group: group_exponents
+                .iter()
+                .position(|&e| e == format.weight_exponent)
+                .unwrap_or(0) as u8,
         })
         .collect();
     let (output_offsets, outputs) = group_by_source(
         core.compartments.len(),
-        core.output_axons.iter().map(|o| {
-            (
-                o.source,
-                Destination {
-                    core: index_of(o.core),
-                    axon: o.axon,
-                },
-            )
-        }),
+        core.output_axons
+            .iter()
+            .map(|o| (o.source, index_of(o.core, o.axon))),
     );
     let compartments = &core.compartments;
     Core {
@@ -394,24 +416,56 @@ fn configure(
                 refractory: 0,
             })
             .collect(),
-        axons,
+        formats,
         group_exponents,
-        synapse_compartment: core.synapses.compartment,
-        synapse_weight: core.synapses.weight,
-        synapse_delay: core.synapses.delay,
+        synapse_count: core.synapses.weight.len() as u64,
         output_offsets,
         outputs,
         slots: core.delay_slots.max(1),
     }
 }
 
-/// Offsets and items of `items` (source, item), sorted by source, grouped
-/// into `sources` runs: the items of source `s` are
-/// `items[offsets[s]..offsets[s + 1]]`.
-pub(crate) fn group_by_source<T>(
+/// Every core's synapses in one array, each input axon's list where the
+/// core's program puts it, and each axon's first synapse in the array.
+/// A program whose synapses outnumber `u32` cannot be held in memory
+/// anyway; the program check has bounded every core's synaptic memory.
+fn pack_synapses(cores: &[CoreProgram]) -> (Vec<Synapse>, Vec<u32>) {
+    let total: usize = cores.iter().map(|c| c.synapses.weight.len()).sum();
+    let mut synapses = Vec::with_capacity(total);
+    let mut axon_first =
+        Vec::with_capacity(cores.iter().map(|c| c.input_axons.len()).sum::<usize>() + 1);
+    for core in cores {
+        for axon in &core.input_axons {
+            axon_first.push(synapses.len() as u32);
+            let list = axon.first as usize..(axon.first + axon.count) as usize;
+            let s = &core.synapses;
+            synapses.extend(
+                s.weight[list.clone()]
+                    .iter()
+                    .zip(&s.compartment[list.clone()])
+                    .zip(&s.delay[list])
+                    .map(|((&weight, &compartment), &delay)| Synapse {
+                        weight,
+                        compartment,
+                        delay,
+                        format: axon.format as u8,
+                    }),
+            );
+        }
+    }
+    axon_first.push(synapses.len() as u32);
+    (synapses, axon_first)
+}
+
+/// Offsets and destinations of `items` (source, destination), sorted by
+/// source, grouped into `sources` runs: the destinations of source `s` are
+/// `destinations[offsets[s]..offsets[s + 1]]`, in ascending order, so a
+/// walk over them meets the receiving cores in order too (see
+/// [`Chip::core_after`]).
+pub(crate) fn group_by_source(
     sources: usize,
-    items: impl Iterator<Item = (u32, T)>,
-) -> (Vec<u32>, Vec<T>) {
+    items: impl Iterator<Item = (u32, AxonId)>,
+) -> (Vec<u32>, Vec<AxonId>) {
     let mut offsets = vec![0u32; sources + 1];
     let mut grouped = Vec::new();
     for (source, item) in items {
@@ -420,6 +474,7 @@ pub(crate) fn group_by_source<T>(
     }
     for s in 0..sources {
         offsets[s + 1] += offsets[s];
+        grouped[offsets[s] as usize..offsets[s + 1] as usize].sort_unstable();
     }
     (offsets, grouped)
 }

@@ -48,7 +48,8 @@ impl Ledger {
         self.time_ps.push(stats.time_ps);
         self.energy_pj.push(energy.total());
         self.spikes.push(stats.counts.spikes);
-        self.busiest_core.push(stats.busiest_core.map(|(id, _)| id.0));
+        self.busiest_core
+            .push(stats.busiest_core.map(|(id, _)| id.0));
         self.busiest_core_ps
             .push(stats.busiest_core.map_or(0, |(_, t)| t));
         self.busiest_link_messages.push(stats.busiest_link_messages);
@@ -218,10 +219,24 @@ pub fn build(chip: &Chip, state: &ChipState, ledger: &Ledger) -> ChipReport {
     let senders: u64 = chip
         .cores
         .iter()
-        .map(|c| c.profile_of.iter().filter(|&&p| c.profiles[p as usize].spikes()).count() as u64)
+        .map(|c| {
+            c.profile_of
+                .iter()
+                .filter(|&&p| c.profiles[p as usize].spikes())
+                .count() as u64
+        })
         .sum::<u64>()
-        + chip.sources.iter().map(|s| u64::from(s.size())).sum::<u64>();
-    let spiking: u64 = senders - chip.sources.iter().map(|s| u64::from(s.size())).sum::<u64>();
+        + chip
+            .sources
+            .iter()
+            .map(|s| u64::from(s.size()))
+            .sum::<u64>();
+    let spiking: u64 = senders
+        - chip
+            .sources
+            .iter()
+            .map(|s| u64::from(s.size()))
+            .sum::<u64>();
     let pairs = senders as f64 * compartments as f64;
     ChipReport {
         target: chip.spec.name.clone(),
@@ -287,7 +302,7 @@ pub fn build(chip: &Chip, state: &ChipState, ledger: &Ledger) -> ChipReport {
                 CoreEntry {
                     core: core.id.to_string(),
                     compartments: core.len() as u32,
-                    synapses: core.synapse_weight.len() as u64,
+                    synapses: core.synapse_count,
                     utilisation: if time_ps > 0 {
                         totals.busy_ps as f64 / time_ps as f64
                     } else {
@@ -349,7 +364,8 @@ impl ChipReport {
                 self.neurobench.activation_sparsity
             ),
         ];
-        let mut shares: Vec<&Operation> = self.operations.iter().filter(|o| o.share > 0.0).collect();
+        let mut shares: Vec<&Operation> =
+            self.operations.iter().filter(|o| o.share > 0.0).collect();
         shares.sort_by(|a, b| b.share.total_cmp(&a.share));
         lines.push(format!(
             "energy by operation: {}",

@@ -3,7 +3,7 @@
 //! order, as the CPU target's neuron of that population, so a source
 //! spikes identically on both targets.
 
-use crate::chip::Destination;
+use crate::chip::AxonId;
 use neurc_backends::cpu::random::{self, Stream};
 use neurc_ir::chip::{InputSource, SourceKind};
 use rayon::prelude::*;
@@ -34,15 +34,15 @@ pub(crate) struct Source {
     drive: Drive,
     /// Per neuron, its destinations: `destinations[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<u32>,
-    destinations: Vec<Destination>,
+    destinations: Vec<AxonId>,
 }
 
 impl Source {
-    /// The source `input`, with its output axons' destination cores as
-    /// indices of the cores in use (`index_of`).
+    /// The source `input`, with its output axons numbered across the
+    /// system by `index_of(core, axon)`.
     pub(crate) fn new(
         input: &InputSource,
-        index_of: &impl Fn(neurc_ir::chip::CoreId) -> u32,
+        index_of: &impl Fn(neurc_ir::chip::CoreId, u32) -> AxonId,
     ) -> Source {
         let drive = match &input.kind {
             SourceKind::Poisson { mean_per_step } => Drive::Poisson {
@@ -53,15 +53,10 @@ impl Source {
         };
         let (offsets, destinations) = crate::chip::group_by_source(
             input.size as usize,
-            input.output_axons.iter().map(|a| {
-                (
-                    a.source,
-                    Destination {
-                        core: index_of(a.core),
-                        axon: a.axon,
-                    },
-                )
-            }),
+            input
+                .output_axons
+                .iter()
+                .map(|a| (a.source, index_of(a.core, a.axon))),
         );
         Source {
             node: input.node.0,
@@ -138,7 +133,7 @@ impl Source {
 
     /// The destinations of neuron `neuron`'s spikes.
     #[inline]
-    pub(crate) fn destinations(&self, neuron: usize) -> &[Destination] {
+    pub(crate) fn destinations(&self, neuron: usize) -> &[AxonId] {
         let (start, end) = (self.offsets[neuron], self.offsets[neuron + 1]);
         &self.destinations[start as usize..end as usize]
     }

@@ -4,7 +4,7 @@
 
 use crate::chip::Chip;
 use crate::neuron::Registers;
-use crate::noc::LinkLoads;
+use crate::step::Lane;
 use neurc_backends::cpu::random::Stream;
 
 /// Running totals of one core.
@@ -55,8 +55,8 @@ pub struct ChipState {
     pub(crate) streams: Vec<Vec<Stream>>,
     /// Per host source, this step's spike count per neuron (scratch).
     pub(crate) source_counts: Vec<Vec<u32>>,
-    /// Per thread, this step's link loads (scratch).
-    pub(crate) loads: Vec<LinkLoads>,
+    /// Per thread, this step's link loads and messages (scratch).
+    pub(crate) lanes: Vec<Lane>,
 }
 
 impl ChipState {
@@ -79,7 +79,7 @@ impl ChipState {
             fired: vec![Vec::new(); chip.cores.len()],
             streams: chip.sources.iter().map(|s| s.streams(chip.seed)).collect(),
             source_counts: vec![Vec::new(); chip.sources.len()],
-            loads: Vec::new(),
+            lanes: Vec::new(),
         }
     }
 

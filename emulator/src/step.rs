@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{Chip, Core, Destination};
+use crate::chip::{AxonId, Chip, Core, Synapse};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{Inputs, update};
 use crate::noc::LinkLoads;
@@ -210,57 +210,60 @@ impl Chip {
     }
 
     /// Phase 3, first half: every message travels and is deposited. Threads
-    /// own contiguous runs of receiving cores; each walks every spike and
-    /// keeps the messages to its own cores. Returns the counts and the
-    /// busiest link's load.
+    /// own contiguous runs of receiving cores (so of axons); each walks
+    /// every spike and keeps the messages to its own cores. Returns the
+    /// counts and the busiest link's load.
     fn deliver(&self, state: &mut ChipState, step: u64) -> (Counts, u32) {
         let ChipState {
             cores,
             fired,
             source_counts,
-            loads,
+            lanes,
             ..
         } = state;
         let threads = self.threads.min(cores.len()).max(1);
-        if loads.len() != threads {
-            *loads = vec![LinkLoads::new(self.mesh.dims()); threads];
+        if lanes.len() != threads {
+            *lanes = vec![Lane::new(self.mesh.dims()); threads];
         }
         let run = cores.len().div_ceil(threads).max(1);
-        let work = |(chunk, (receivers, loads)): (usize, (&mut [CoreState], &mut LinkLoads))| {
+        let work = |(chunk, (receivers, lane)): (usize, (&mut [CoreState], &mut Lane))| {
+            let first = chunk * run;
             let mut delivery = Delivery {
                 chip: self,
                 step,
-                first: chunk * run,
+                first,
+                owned: self.axon_bases[first]..self.axon_bases[first + receivers.len()],
                 receivers,
-                loads,
+                lane,
                 counts: Counts::default(),
             };
             delivery.from_cores(fired);
             delivery.from_sources(source_counts);
+            delivery.deposit();
             delivery.counts
         };
         let counts = match &self.pool {
             None => cores
                 .chunks_mut(run)
-                .zip(loads.iter_mut())
+                .zip(lanes.iter_mut())
                 .enumerate()
                 .map(work)
                 .fold(Counts::default(), sum),
             Some(pool) => pool.install(|| {
                 cores
                     .par_chunks_mut(run)
-                    .zip(loads.par_iter_mut())
+                    .zip(lanes.par_iter_mut())
                     .enumerate()
                     .map(work)
                     .reduce(Counts::default, sum)
             }),
         };
-        let (first, rest) = loads.split_at_mut(1);
+        let (first, rest) = lanes.split_at_mut(1);
         for other in rest.iter_mut() {
-            first[0].merge(other);
-            other.clear();
+            first[0].loads.merge(&other.loads);
+            other.loads.clear();
         }
-        (counts, first[0].take_busiest(self.mesh.dims()))
+        (counts, first[0].loads.take_busiest(self.mesh.dims()))
     }
 
     /// Phase 3, second half: each core serves its messages in order of
@@ -296,114 +299,176 @@ fn sum(mut a: Counts, b: Counts) -> Counts {
     a
 }
 
+/// A message on its way: which axon, which core, when it arrives, and
+/// (once gathered) its synapse list and format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Message {
+    axon: AxonId,
+    core: u32,
+    arrival: u64,
+    first: u32,
+    count: u32,
+    /// The list's first synapse (meaningless for an empty list).
+    head: Synapse,
+}
+
+/// One thread's scratch: its link loads and its messages of the step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Lane {
+    loads: LinkLoads,
+    messages: Vec<Message>,
+}
+
+impl Lane {
+    fn new(dims: [u32; 3]) -> Lane {
+        Lane {
+            loads: LinkLoads::new(dims),
+            messages: Vec::new(),
+        }
+    }
+}
+
 /// One thread's share of a step's traffic.
 struct Delivery<'a> {
     chip: &'a Chip,
     step: u64,
     /// Index of the first receiving core it owns.
     first: usize,
+    /// The axons of the cores it owns.
+    owned: std::ops::Range<AxonId>,
     receivers: &'a mut [CoreState],
-    loads: &'a mut LinkLoads,
+    lane: &'a mut Lane,
     counts: Counts,
 }
 
 impl Delivery<'_> {
-    /// The messages of the compartments that spiked.
+    /// The messages of the compartments that spiked, routed.
     fn from_cores(&mut self, fired: &[Vec<(u32, u64)>]) {
-        let owned = self.first..self.first + self.receivers.len();
         for (sender, spikes) in fired.iter().enumerate() {
             let core = &self.chip.cores[sender];
             for &(compartment, left) in spikes {
-                for &destination in core.outputs_of(compartment as usize) {
-                    if owned.contains(&(destination.core as usize)) {
-                        let trip =
-                            self.chip
-                                .mesh
-                                .send(sender, destination.core as usize, self.loads);
-                        let hops = &trip.hops;
-                        self.counts.hops_east_west += u64::from(hops.east_west);
-                        self.counts.hops_north_south += u64::from(hops.north_south);
-                        self.counts.hops_up_down += u64::from(hops.up_down);
-                        self.counts.chip_crossings += u64::from(hops.chip_crossings);
-                        if hops.east_west + hops.north_south + hops.up_down == 0 {
-                            self.counts.intra_tile_messages += 1;
-                        }
-                        self.receive(destination, left + trip.latency_ps);
+                let outputs = self.owned_part(core.outputs_of(compartment as usize));
+                let mut receiver = self.first;
+                for &axon in outputs {
+                    receiver = self.chip.core_after(receiver, axon);
+                    let trip = self.chip.mesh.send(sender, receiver, &mut self.lane.loads);
+                    let hops = &trip.hops;
+                    self.counts.hops_east_west += u64::from(hops.east_west);
+                    self.counts.hops_north_south += u64::from(hops.north_south);
+                    self.counts.hops_up_down += u64::from(hops.up_down);
+                    self.counts.chip_crossings += u64::from(hops.chip_crossings);
+                    if hops.east_west + hops.north_south + hops.up_down == 0 {
+                        self.counts.intra_tile_messages += 1;
                     }
+                    self.lane.messages.push(Message {
+                        axon,
+                        core: receiver as u32,
+                        arrival: left + trip.latency_ps,
+                        ..Message::default()
+                    });
                 }
             }
         }
     }
 
+    /// The destinations among ascending `axons` that this thread owns.
+    #[inline]
+    fn owned_part<'b>(&self, axons: &'b [AxonId]) -> &'b [AxonId] {
+        let start = axons.partition_point(|&a| a < self.owned.start);
+        let end = axons.partition_point(|&a| a < self.owned.end);
+        &axons[start..end]
+    }
+
     /// The messages of the host sources, which enter at the receiving
     /// core's tile at the step's start.
     fn from_sources(&mut self, source_counts: &[Vec<u32>]) {
-        let owned = self.first..self.first + self.receivers.len();
         let arrival = self.chip.spec.timing.spike_in_tile_ps;
         for (source, counts) in self.chip.sources.iter().zip(source_counts) {
             for (neuron, &count) in counts.iter().enumerate() {
                 if count == 0 {
                     continue;
                 }
-                for &destination in source.destinations(neuron) {
-                    if owned.contains(&(destination.core as usize)) {
-                        for _ in 0..count {
-                            self.counts.intra_tile_messages += 1;
-                            self.receive(destination, arrival);
-                        }
+                let mut receiver = self.first;
+                for &axon in self.owned_part(source.destinations(neuron)) {
+                    receiver = self.chip.core_after(receiver, axon);
+                    let message = Message {
+                        axon,
+                        core: receiver as u32,
+                        arrival,
+                        ..Message::default()
+                    };
+                    for _ in 0..count {
+                        self.counts.intra_tile_messages += 1;
+                        self.lane.messages.push(message);
                     }
                 }
             }
         }
     }
 
-    /// One message reaching its core at `arrival`: queued for service, and
-    /// its synapses walked into the accumulators.
+    /// Every message reaches its core: queued for service, and its
+    /// synapses walked into the accumulators. The axons and their first
+    /// synapses are looked up in a pass of their own first: those lookups
+    /// are independent of each other, so the processor overlaps their
+    /// cache misses, and most lists (one or two synapses on a large
+    /// network) need nothing more from memory.
+    fn deposit(&mut self) {
+        let mut messages = std::mem::take(&mut self.lane.messages);
+        let (first, synapses) = (&self.chip.axon_first, &self.chip.synapses);
+        for message in &mut messages {
+            let axon = message.axon as usize;
+            message.first = first[axon];
+            message.count = first[axon + 1] - message.first;
+            if message.count > 0 {
+                message.head = synapses[message.first as usize];
+            }
+        }
+        for message in &messages {
+            self.receive(message);
+        }
+        messages.clear();
+        self.lane.messages = messages;
+    }
+
+    /// One message reaching its core.
     #[inline]
-    fn receive(&mut self, destination: Destination, arrival: u64) {
-        let index = destination.core as usize;
+    fn receive(&mut self, message: &Message) {
+        let index = message.core as usize;
         let core = &self.chip.cores[index];
         let state = &mut self.receivers[index - self.first];
-        let axon = core.axons[destination.axon as usize];
-        let synapses = axon.first as usize..(axon.first + axon.count) as usize;
-        let service = u64::from(axon.count) * self.chip.spec.timing.synaptic_op_ps;
-        state.inbox.push((arrival, service));
+        let synapses = message.first as usize..(message.first + message.count) as usize;
+        let service = u64::from(message.count) * self.chip.spec.timing.synaptic_op_ps;
+        state.inbox.push((message.arrival, service));
         state.totals.messages_in += 1;
-        state.totals.synaptic_ops += u64::from(axon.count);
+        state.totals.synaptic_ops += u64::from(message.count);
         self.counts.messages += 1;
-        self.counts.synaptic_ops += u64::from(axon.count);
+        self.counts.synaptic_ops += u64::from(message.count);
+        if synapses.is_empty() {
+            return;
+        }
+        let format = core.formats[usize::from(message.head.format)];
         let n = core.len();
         let slots = core.slots as usize;
         let now = (self.step % slots as u64) as usize;
-        let group = usize::from(axon.group) * n;
+        let group = usize::from(format.group) * n;
         let stride = core.groups() * n;
-        let compartments = &core.synapse_compartment[synapses.clone()];
-        let weights = &core.synapse_weight[synapses.clone()];
-        let delays = &core.synapse_delay[synapses];
+        let rest = &self.chip.synapses[synapses.start + 1..synapses.end];
+        let list = std::iter::once(&message.head).chain(rest);
         let accumulators = &mut state.accumulators;
-        let mut deposit = |weight: i64, compartment: u16, delay: u8| {
-            let mut slot = now + usize::from(delay);
+        let mut deposit = |weight: i64, synapse: &Synapse| {
+            let mut slot = now + usize::from(synapse.delay);
             if slot >= slots {
                 slot -= slots;
             }
-            accumulators[slot * stride + group + usize::from(compartment)] += weight;
+            accumulators[slot * stride + group + usize::from(synapse.compartment)] += weight;
         };
-        let triples = compartments.iter().zip(weights).zip(delays);
         match self.chip.arithmetic {
-            Arithmetic::Lava => {
-                for ((&c, &w), &d) in triples {
-                    deposit(i64::from(w), c, d);
-                }
-            }
-            Arithmetic::Hardware if axon.shift >= 0 => {
-                for ((&c, &w), &d) in triples {
-                    deposit(i64::from(w) << axon.shift, c, d);
-                }
+            Arithmetic::Lava => list.for_each(|s| deposit(i64::from(s.weight), s)),
+            Arithmetic::Hardware if format.shift >= 0 => {
+                list.for_each(|s| deposit(i64::from(s.weight) << format.shift, s))
             }
             Arithmetic::Hardware => {
-                for ((&c, &w), &d) in triples {
-                    deposit(i64::from(w) >> -axon.shift, c, d);
-                }
+                list.for_each(|s| deposit(i64::from(s.weight) >> -format.shift, s))
             }
         }
     }

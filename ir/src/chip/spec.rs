@@ -395,6 +395,12 @@ impl ChipSpec {
                 return error(field, "must be at least 1".into());
             }
         }
+        if self.core.synapse_formats > 256 {
+            return error(
+                "core.synapse_formats",
+                "at most 256: a synapse list names its format in 8 bits".into(),
+            );
+        }
         if mesh.core_count() > u64::from(u32::MAX) {
             return error(
                 "mesh.chips",
