@@ -2,6 +2,7 @@
 //! and the golden diagnostics of `tests/diagnostics`.
 
 mod chip;
+mod chip_run;
 mod cli;
 mod diagnostics;
 mod docs;
