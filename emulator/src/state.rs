@@ -27,6 +27,9 @@ pub struct CoreTotals {
     pub busy_ps: u64,
 }
 
+/// A core's spikes of a step: (compartment, when its update ended, ps).
+pub(crate) type Fired = Vec<(u32, u64)>;
+
 /// One core's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CoreState {
@@ -50,7 +53,7 @@ pub struct ChipState {
     pub(crate) steps: u64,
     pub(crate) cores: Vec<CoreState>,
     /// Per core, this step's spikes: (compartment, time it fired).
-    pub(crate) fired: Vec<Vec<(u32, u64)>>,
+    pub(crate) fired: Vec<Fired>,
     /// Per host source, its neurons' streams.
     pub(crate) streams: Vec<Vec<Stream>>,
     /// Per host source, this step's spike count per neuron (scratch).

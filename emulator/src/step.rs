@@ -26,7 +26,7 @@ use crate::chip::{AxonId, Chip, Core, Synapse};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{Inputs, update};
 use crate::noc::LinkLoads;
-use crate::state::{ChipState, CoreState};
+use crate::state::{ChipState, CoreState, Fired};
 use neurc_ir::chip::{Arithmetic, CoreId};
 use rayon::prelude::*;
 
@@ -85,10 +85,9 @@ impl Chip {
 
     /// Phase 1 on every core.
     fn update_cores(&self, state: &mut ChipState, step: u64) -> Counts {
-        let work =
-            |(core, (core_state, fired)): (&Core, (&mut CoreState, &mut Vec<(u32, u64)>))| {
-                self.update_core(core, core_state, fired, step)
-            };
+        let work = |(core, (core_state, fired)): (&Core, (&mut CoreState, &mut Fired))| {
+            self.update_core(core, core_state, fired, step)
+        };
         let cores = self.cores.iter();
         let states = state.cores.iter_mut().zip(state.fired.iter_mut());
         match &self.pool {
@@ -108,7 +107,7 @@ impl Chip {
         &self,
         core: &Core,
         state: &mut CoreState,
-        fired: &mut Vec<(u32, u64)>,
+        fired: &mut Fired,
         step: u64,
     ) -> Counts {
         let timing = &self.spec.timing;
@@ -237,8 +236,8 @@ impl Chip {
                 lane,
                 counts: Counts::default(),
             };
-            delivery.from_cores(fired);
-            delivery.from_sources(source_counts);
+            delivery.route_core_spikes(fired);
+            delivery.route_host_spikes(source_counts);
             delivery.deposit();
             delivery.counts
         };
@@ -343,7 +342,7 @@ struct Delivery<'a> {
 
 impl Delivery<'_> {
     /// The messages of the compartments that spiked, routed.
-    fn from_cores(&mut self, fired: &[Vec<(u32, u64)>]) {
+    fn route_core_spikes(&mut self, fired: &[Fired]) {
         for (sender, spikes) in fired.iter().enumerate() {
             let core = &self.chip.cores[sender];
             for &(compartment, left) in spikes {
@@ -381,7 +380,7 @@ impl Delivery<'_> {
 
     /// The messages of the host sources, which enter at the receiving
     /// core's tile at the step's start.
-    fn from_sources(&mut self, source_counts: &[Vec<u32>]) {
+    fn route_host_spikes(&mut self, source_counts: &[Vec<u32>]) {
         let arrival = self.chip.spec.timing.spike_in_tile_ps;
         for (source, counts) in self.chip.sources.iter().zip(source_counts) {
             for (neuron, &count) in counts.iter().enumerate() {

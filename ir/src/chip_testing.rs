@@ -82,11 +82,57 @@ pub fn arb_program() -> impl Strategy<Value = ChipProgram> {
     })
 }
 
+/// Programs like [`arb_program`]'s but busy, for the tests of executors
+/// over many steps: host sources spike often within the first 200 steps,
+/// reach more input axons, and axons have more synapses, so that
+/// compartments spike, saturate and overflow their registers often.
+pub fn arb_busy_program() -> impl Strategy<Value = ChipProgram> {
+    arb_parts_of(Activity::BUSY).prop_filter_map("the parts break a limit of the spec", |parts| {
+        ChipProgram::new(parts).ok()
+    })
+}
+
+/// How much input a program's draws carry.
+#[derive(Clone, Copy, Debug)]
+struct Activity {
+    /// Steps a spike-time source may list lie below this.
+    last_step: u64,
+    /// The most steps in one list.
+    steps_per_list: usize,
+    /// The most output axons of a source.
+    source_axons: usize,
+    /// The most synapses of an input axon.
+    synapses_per_axon: usize,
+}
+
+impl Activity {
+    /// [`arb_program`]'s.
+    const QUIET: Activity = Activity {
+        last_step: 1000,
+        steps_per_list: 4,
+        source_axons: 4,
+        synapses_per_axon: 6,
+    };
+
+    /// [`arb_busy_program`]'s.
+    const BUSY: Activity = Activity {
+        last_step: 200,
+        steps_per_list: 60,
+        source_axons: 12,
+        synapses_per_axon: 16,
+    };
+}
+
 /// The parts of an [`arb_program`], before the check.
 fn arb_parts() -> impl Strategy<Value = ProgramParts> {
+    arb_parts_of(Activity::QUIET)
+}
+
+/// The parts of a program of this activity, before the check.
+fn arb_parts_of(activity: Activity) -> impl Strategy<Value = ProgramParts> {
     let run = (1e-5f64..1e-2, any::<u64>());
-    let cores = (vec(any::<Index>(), 1..=3), vec(arb_raw_core(), 3));
-    let inputs = vec(arb_raw_input(), 0..=2);
+    let cores = (vec(any::<Index>(), 1..=3), vec(arb_raw_core(activity), 3));
+    let inputs = vec(arb_raw_input(activity), 0..=2);
     (arb_spec(), run, cores, inputs).prop_map(|(spec, (dt, seed), (ids, cores), inputs)| {
         build(spec, dt, seed, &ids, cores, inputs)
     })
@@ -233,7 +279,7 @@ fn arb_raw_format() -> impl Strategy<Value = RawFormat> {
         )
 }
 
-fn arb_raw_core() -> impl Strategy<Value = RawCore> {
+fn arb_raw_core(activity: Activity) -> impl Strategy<Value = RawCore> {
     let synapse = (any::<Index>(), any::<Index>(), any::<Index>());
     (
         vec(0u32..(1 << 17), 1..=3),
@@ -241,7 +287,10 @@ fn arb_raw_core() -> impl Strategy<Value = RawCore> {
         vec(arb_raw_compartment(), 1..=12),
         vec(arb_raw_format(), 1..=3),
         any::<Index>(),
-        vec((any::<Index>(), vec(synapse, 1..=6)), 0..=4),
+        vec(
+            (any::<Index>(), vec(synapse, 1..=activity.synapses_per_axon)),
+            0..=4,
+        ),
         vec((any::<Index>(), any::<Index>()), 0..=6),
         vec((any::<Index>(), any::<Index>(), 1u32..=2), 0..=2),
     )
@@ -261,13 +310,14 @@ fn arb_raw_core() -> impl Strategy<Value = RawCore> {
         )
 }
 
-fn arb_raw_input() -> impl Strategy<Value = RawInput> {
+fn arb_raw_input(activity: Activity) -> impl Strategy<Value = RawInput> {
     let kind = prop_oneof![
         vec(0.0f64..3.0, 4).prop_map(RawKind::Poisson),
         (
             any::<bool>(),
             vec(
-                btree_set(0u64..1000, 0..=4).prop_map(|s| s.into_iter().collect()),
+                btree_set(0u64..activity.last_step, 0..=activity.steps_per_list)
+                    .prop_map(|s| s.into_iter().collect()),
                 4
             )
         )
@@ -277,7 +327,7 @@ fn arb_raw_input() -> impl Strategy<Value = RawInput> {
         "\\PC{1,8}",
         1u32..=4,
         kind,
-        vec((any::<Index>(), any::<Index>()), 0..=4),
+        vec((any::<Index>(), any::<Index>()), 0..=activity.source_axons),
     )
         .prop_map(|(name, size, kind, outputs)| RawInput {
             name,

@@ -1,7 +1,9 @@
 //! The CPU target: step programs, their planner, and the kernels compiled
 //! from them.
 
+pub mod fixed;
 pub mod interpret;
+pub mod isa;
 pub mod jit;
 pub mod plan;
 pub mod program;

@@ -28,11 +28,11 @@ pub use data::{DeliverySpec, KernelError, NeuronData, SynapseArrays, SynapseShar
 pub use delivery::DeliveryKernel;
 pub use neuron::NeuronKernel;
 
+use crate::cpu::isa::host_isa;
 use crate::cpu::program::NeuronProgram;
 use crate::cpu::random::ConstantPoisson;
 use crate::cpu::real::{Precision, Real};
 use cranelift_codegen::ir::{AbiParam, types};
-use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{CodegenError, Context, settings::SetError};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -124,22 +124,7 @@ impl<R: Real> Jit<R> {
         if TypeId::of::<R>() != machine_type {
             return Err(JitError::Real(std::any::type_name::<R>()));
         }
-        let mut flags = settings::builder();
-        flags.set("opt_level", "speed")?;
-        flags.set("enable_verifier", &cfg!(debug_assertions).to_string())?;
-        // cranelift-jit's requirements: absolute addresses for calls.
-        flags.set("use_colocated_libcalls", "false")?;
-        flags.set("is_pic", "false")?;
-        let isa = cranelift_native::builder()
-            .map_err(|message| JitError::Host(message.to_owned()))?
-            .finish(settings::Flags::new(flags))?;
-        // Kernels address memory with 64-bit integers.
-        if isa.pointer_type() != types::I64 {
-            return Err(JitError::Host(format!(
-                "{} is not a 64-bit target",
-                isa.triple()
-            )));
-        }
+        let isa = host_isa().map_err(|error| JitError::Host(error.to_string()))?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
         helpers::register::<R>(&mut builder);
         let mut module = JITModule::new(builder);
