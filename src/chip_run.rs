@@ -181,7 +181,11 @@ fn from_model(args: &RunArgs, started: Instant) -> Result<Prepared, Outcome> {
         json,
     };
     let (mapping, expanded_at) = map_network(&network, &compilation.sources, &spec, &options)?;
-    let ir = Digest::of(serde_json::to_string(&network).unwrap_or_default().as_bytes());
+    let ir = Digest::of(
+        serde_json::to_string(&network)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     Ok(Prepared {
         plan: ChipRunPlan::of(&network),
         program: mapping.program,

@@ -77,11 +77,11 @@ pub fn run(args: &CompileArgs) -> Outcome {
         quiet: args.quiet,
         json,
     };
-    let (mapping, expanded_at) =
-        match map_network(&network, &compilation.sources, &spec, &options) {
-            Ok(ok) => ok,
-            Err(outcome) => return outcome,
-        };
+    let (mapping, expanded_at) = match map_network(&network, &compilation.sources, &spec, &options)
+    {
+        Ok(ok) => ok,
+        Err(outcome) => return outcome,
+    };
     let image = neurc_backends::chip::encode(&mapping.program);
     let files: [(&str, Vec<u8>); 4] = [
         ("image.bin", image),
@@ -162,9 +162,11 @@ pub fn map_network(
         Err(error) => return Err(report_expand_error(network, sources, error, json)),
     };
     let expanded_at = Instant::now();
-    let mapped = Stage::run(&format!("mapping onto {}", spec.name), options.quiet, || {
-        map(network, &connectivity, spec, network.simulation.seed)
-    });
+    let mapped = Stage::run(
+        &format!("mapping onto {}", spec.name),
+        options.quiet,
+        || map(network, &connectivity, spec, network.simulation.seed),
+    );
     match mapped {
         Ok(m) => Ok((m, expanded_at)),
         Err(error) => Err(report_chip_error(network, sources, &error, json)),

@@ -200,7 +200,10 @@ fn one_hop_north_adds_6_5_ns_and_4_pj() {
 
 #[test]
 fn the_barrier_takes_113_ns_for_one_tile_and_465_ns_for_32() {
-    let one = Chip::new(program(vec![core(0, false, 0, &[])], vec![]), Arithmetic::Hardware);
+    let one = Chip::new(
+        program(vec![core(0, false, 0, &[])], vec![]),
+        Arithmetic::Hardware,
+    );
     assert_eq!(one.barrier_ps(), 113_000);
     // One core on each of the chip's 32 tiles.
     let every_tile = (0..32).map(|t| core(4 * t, false, 0, &[])).collect();

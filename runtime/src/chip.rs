@@ -186,7 +186,8 @@ struct Placement {
 
 impl Placement {
     fn new(chip: &Chip, plan: &ChipRunPlan) -> Result<Placement, ChipRunError> {
-        let core_index: HashMap<_, _> = chip.core_ids().enumerate().map(|(i, id)| (id, i)).collect();
+        let core_index: HashMap<_, _> =
+            chip.core_ids().enumerate().map(|(i, id)| (id, i)).collect();
         let by_node: HashMap<u32, usize> = plan
             .populations
             .iter()
@@ -325,21 +326,33 @@ pub fn run(
         for (core, fan_outs) in compartment_fan_outs.iter().enumerate() {
             for compartment in state.spikes(core) {
                 if let Some((population, neuron)) = placement.owners[core][compartment as usize] {
-                    spiked(population as usize, neuron, 1, fan_outs[compartment as usize]);
+                    spiked(
+                        population as usize,
+                        neuron,
+                        1,
+                        fan_outs[compartment as usize],
+                    );
                 }
             }
         }
         for (source, &population) in placement.sources.iter().enumerate() {
             for (neuron, &times) in state.source_spikes(source).iter().enumerate() {
                 if times > 0 {
-                    spiked(population, neuron as u32, times, source_fan_outs[source][neuron]);
+                    spiked(
+                        population,
+                        neuron as u32,
+                        times,
+                        source_fan_outs[source][neuron],
+                    );
                 }
             }
         }
         for (k, neurons) in this_step.iter_mut().enumerate() {
             neurons.sort_unstable();
             let events = &mut recording.spikes[k];
-            events.steps.extend(std::iter::repeat_n(step, neurons.len()));
+            events
+                .steps
+                .extend(std::iter::repeat_n(step, neurons.len()));
             events.neurons.append(neurons);
         }
         for (trace, probe) in recording.traces.iter_mut().zip(&layout.trace_probes) {
@@ -349,12 +362,12 @@ pub fn run(
             } else {
                 ChipState::v
             };
-            trace.values.extend(
-                (probe.neurons.start..probe.neurons.end).map(|n| {
+            trace
+                .values
+                .extend((probe.neurons.start..probe.neurons.end).map(|n| {
                     let (core, compartment) = somas[n as usize];
                     register(&state, core as usize, compartment as usize) as f64
-                }),
-            );
+                }));
         }
         if let Some(progress) = progress
             && (step + 1) % 64 == 0
