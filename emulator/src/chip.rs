@@ -62,12 +62,19 @@ pub(crate) struct Core {
     pub(crate) outputs: Vec<AxonId>,
     /// Slots of the accumulator ring: the longest delay.
     pub(crate) slots: u32,
+    /// Where its accumulators start in the state's array.
+    pub(crate) accumulator_base: usize,
 }
 
 impl Core {
     /// Compartments.
     pub(crate) fn len(&self) -> usize {
         self.bias.len()
+    }
+
+    /// Its accumulators: `slots × groups × compartments`.
+    pub(crate) fn accumulator_len(&self) -> usize {
+        self.slots as usize * self.groups() * self.len()
     }
 
     /// Accumulator groups per compartment per slot.
@@ -95,6 +102,8 @@ pub struct Chip {
     pub(crate) arithmetic: Arithmetic,
     pub(crate) widths: Widths,
     pub(crate) cores: Vec<Core>,
+    /// Accumulators of all cores.
+    pub(crate) accumulator_len: usize,
     /// Every synapse of the cores in use, core by core, axon by axon.
     pub(crate) synapses: Vec<Synapse>,
     /// Per input axon (numbered by [`AxonId`]), its first synapse in
@@ -154,11 +163,16 @@ impl Chip {
                 })
             })
             .sum();
-        let cores = parts
+        let mut cores: Vec<Core> = parts
             .cores
             .into_iter()
             .map(|core| configure(core, &widths, arithmetic, &index_of))
             .collect();
+        let mut accumulator_len = 0;
+        for core in &mut cores {
+            core.accumulator_base = accumulator_len;
+            accumulator_len += core.accumulator_len();
+        }
         let sources = parts
             .inputs
             .iter()
@@ -173,6 +187,7 @@ impl Chip {
             widths,
             mesh,
             cores,
+            accumulator_len,
             synapses,
             axon_first,
             axon_bases,
@@ -422,6 +437,7 @@ fn configure(
         output_offsets,
         outputs,
         slots: core.delay_slots.max(1),
+        accumulator_base: 0,
     }
 }
 

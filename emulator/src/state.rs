@@ -35,13 +35,8 @@ pub(crate) type Fired = Vec<(u32, u64)>;
 pub(crate) struct CoreState {
     pub(crate) registers: Vec<Registers>,
     pub(crate) spiked: Vec<bool>,
-    /// `slots × groups × compartments`, slot-major.
-    pub(crate) accumulators: Vec<i64>,
     /// Per compartment, the u of this step's joined children (scratch).
     pub(crate) join: Vec<i64>,
-    /// This step's messages arriving here: (arrival time, service time),
-    /// scratch.
-    pub(crate) inbox: Vec<(u64, u64)>,
     /// When this step's update ended (scratch).
     pub(crate) update_ps: u64,
     pub(crate) totals: CoreTotals,
@@ -52,6 +47,11 @@ pub(crate) struct CoreState {
 pub struct ChipState {
     pub(crate) steps: u64,
     pub(crate) cores: Vec<CoreState>,
+    /// The dendritic accumulators of every core in one array, core by core
+    /// (each core's block at its `accumulator_base`: `slots × groups ×
+    /// compartments`, slot-major), so that the accumulators a step touches
+    /// share the cache.
+    pub(crate) accumulators: Vec<i64>,
     /// Per core, this step's spikes: (compartment, time it fired).
     pub(crate) fired: Vec<Fired>,
     /// Per host source, its neurons' streams.
@@ -72,13 +72,12 @@ impl ChipState {
                 .map(|core| CoreState {
                     registers: core.initial.clone(),
                     spiked: vec![false; core.len()],
-                    accumulators: vec![0; core.slots as usize * core.groups() * core.len()],
                     join: vec![0; core.len()],
-                    inbox: Vec::new(),
                     update_ps: 0,
                     totals: CoreTotals::default(),
                 })
                 .collect(),
+            accumulators: vec![0; chip.accumulator_len],
             fired: vec![Vec::new(); chip.cores.len()],
             streams: chip.sources.iter().map(|s| s.streams(chip.seed)).collect(),
             source_counts: vec![Vec::new(); chip.sources.len()],

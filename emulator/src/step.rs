@@ -27,6 +27,7 @@ use crate::counts::{Counts, Energy};
 use crate::neuron::{Inputs, update};
 use crate::noc::LinkLoads;
 use crate::state::{ChipState, CoreState, Fired};
+use neurc_backends::cpu::prefetch::prefetch;
 use neurc_ir::chip::{Arithmetic, CoreId};
 use rayon::prelude::*;
 
@@ -67,9 +68,12 @@ impl Chip {
         let mut counts = self.update_cores(state, step);
         counts += &self.draw_sources(state, step);
         let (delivered, busiest_link) = self.deliver(state, step);
-        counts += &delivered;
+        counts += &delivered.counts;
         counts.barriers = 1;
-        let (busiest_core, finished) = self.serve_inputs(state);
+        let (finished, busiest_core) = match delivered.last {
+            Some((t, std::cmp::Reverse(core))) => (t, Some(core)),
+            None => (0, None),
+        };
         let links_ps = u64::from(busiest_link) * self.spike_interval_ps;
         let traffic_ps = finished.max(links_ps);
         state.steps += 1;
@@ -83,23 +87,68 @@ impl Chip {
         }
     }
 
-    /// Phase 1 on every core.
+    /// Phase 1 on every core. Threads own contiguous runs of cores, with
+    /// their accumulators.
     fn update_cores(&self, state: &mut ChipState, step: u64) -> Counts {
-        let work = |(core, (core_state, fired)): (&Core, (&mut CoreState, &mut Fired))| {
-            self.update_core(core, core_state, fired, step)
+        let run = self.run_length();
+        let ChipState {
+            cores,
+            accumulators,
+            fired,
+            ..
+        } = state;
+        let accumulators = self.split_accumulators(accumulators, run);
+        let work = |(k, ((states, fired), accumulators)): (
+            usize,
+            ((&mut [CoreState], &mut [Fired]), &mut [i64]),
+        )| {
+            let first = k * run;
+            let base = self.cores[first].accumulator_base;
+            let mut counts = Counts::default();
+            for (i, (state, fired)) in states.iter_mut().zip(fired).enumerate() {
+                let core = &self.cores[first + i];
+                let own =
+                    &mut accumulators[core.accumulator_base - base..][..core.accumulator_len()];
+                counts += &self.update_core(core, state, own, fired, step);
+            }
+            counts
         };
-        let cores = self.cores.iter();
-        let states = state.cores.iter_mut().zip(state.fired.iter_mut());
         match &self.pool {
-            None => cores.zip(states).map(work).fold(Counts::default(), sum),
+            None => work((
+                0,
+                (
+                    (&mut cores[..], &mut fired[..]),
+                    accumulators.into_iter().next().unwrap_or_default(),
+                ),
+            )),
             Some(pool) => pool.install(|| {
-                self.cores
-                    .par_iter()
-                    .zip(state.cores.par_iter_mut().zip(state.fired.par_iter_mut()))
+                cores
+                    .par_chunks_mut(run)
+                    .zip(fired.par_chunks_mut(run))
+                    .zip(accumulators)
+                    .enumerate()
                     .map(work)
                     .reduce(Counts::default, sum)
             }),
         }
+    }
+
+    /// Cores per thread: the runs of cores threads own.
+    fn run_length(&self) -> usize {
+        let threads = self.threads.min(self.cores.len()).max(1);
+        self.cores.len().div_ceil(threads).max(1)
+    }
+
+    /// The accumulators of each run of `run` cores.
+    fn split_accumulators<'a>(&self, mut all: &'a mut [i64], run: usize) -> Vec<&'a mut [i64]> {
+        let mut runs = Vec::with_capacity(self.threads);
+        for cores in self.cores.chunks(run) {
+            let length: usize = cores.iter().map(Core::accumulator_len).sum();
+            let (mine, rest) = std::mem::take(&mut all).split_at_mut(length);
+            runs.push(mine);
+            all = rest;
+        }
+        runs
     }
 
     /// Services the compartments of one core in order.
@@ -107,6 +156,7 @@ impl Chip {
         &self,
         core: &Core,
         state: &mut CoreState,
+        accumulators: &mut [i64],
         fired: &mut Fired,
         step: u64,
     ) -> Counts {
@@ -118,7 +168,7 @@ impl Chip {
         let mut clock = 0u64;
         fired.clear();
         for i in 0..n {
-            let (synaptic, received) = self.take_input(core, &mut state.accumulators, base, n, i);
+            let (synaptic, received) = self.take_input(core, accumulators, base, n, i);
             let join = std::mem::take(&mut state.join[i]);
             let bias = core.bias[i];
             let registers = &mut state.registers[i];
@@ -212,26 +262,33 @@ impl Chip {
     /// own contiguous runs of receiving cores (so of axons); each walks
     /// every spike and keeps the messages to its own cores. Returns the
     /// counts and the busiest link's load.
-    fn deliver(&self, state: &mut ChipState, step: u64) -> (Counts, u32) {
+    fn deliver(&self, state: &mut ChipState, step: u64) -> (Delivered, u32) {
+        let run = self.run_length();
         let ChipState {
             cores,
+            accumulators,
             fired,
             source_counts,
             lanes,
             ..
         } = state;
-        let threads = self.threads.min(cores.len()).max(1);
+        let threads = cores.len().div_ceil(run);
         if lanes.len() != threads {
             *lanes = vec![Lane::new(self.mesh.dims()); threads];
         }
-        let run = cores.len().div_ceil(threads).max(1);
-        let work = |(chunk, (receivers, lane)): (usize, (&mut [CoreState], &mut Lane))| {
+        let accumulators = self.split_accumulators(accumulators, run);
+        let work = |(chunk, ((receivers, lane), accumulators)): (
+            usize,
+            ((&mut [CoreState], &mut Lane), &mut [i64]),
+        )| {
             let first = chunk * run;
             let mut delivery = Delivery {
                 chip: self,
                 step,
                 first,
                 owned: self.axon_bases[first]..self.axon_bases[first + receivers.len()],
+                accumulator_base: self.cores[first].accumulator_base,
+                accumulators,
                 receivers,
                 lane,
                 counts: Counts::default(),
@@ -239,22 +296,28 @@ impl Chip {
             delivery.route_core_spikes(fired);
             delivery.route_host_spikes(source_counts);
             delivery.deposit();
-            delivery.counts
+            let last = delivery.serve();
+            Delivered {
+                counts: delivery.counts,
+                last,
+            }
         };
         let counts = match &self.pool {
             None => cores
                 .chunks_mut(run)
                 .zip(lanes.iter_mut())
+                .zip(accumulators)
                 .enumerate()
                 .map(work)
-                .fold(Counts::default(), sum),
+                .fold(Delivered::default(), Delivered::join),
             Some(pool) => pool.install(|| {
                 cores
                     .par_chunks_mut(run)
                     .zip(lanes.par_iter_mut())
+                    .zip(accumulators)
                     .enumerate()
                     .map(work)
-                    .reduce(Counts::default, sum)
+                    .reduce(Delivered::default, Delivered::join)
             }),
         };
         let (first, rest) = lanes.split_at_mut(1);
@@ -264,39 +327,33 @@ impl Chip {
         }
         (counts, first[0].loads.take_busiest(self.mesh.dims()))
     }
-
-    /// Phase 3, second half: each core serves its messages in order of
-    /// arrival after its update. Returns the core that finished last (by
-    /// index) and when.
-    fn serve_inputs(&self, state: &mut ChipState) -> (Option<usize>, u64) {
-        let serve = |core: &mut CoreState| {
-            core.inbox.sort_unstable();
-            let mut clock = core.update_ps;
-            let mut busy = core.update_ps;
-            for &(arrival, service) in &core.inbox {
-                clock = clock.max(arrival) + service;
-                busy += service;
-            }
-            core.inbox.clear();
-            core.totals.busy_ps += busy;
-            clock
-        };
-        let finished: Vec<u64> = match &self.pool {
-            None => state.cores.iter_mut().map(serve).collect(),
-            Some(pool) => pool.install(|| state.cores.par_iter_mut().map(serve).collect()),
-        };
-        finished
-            .iter()
-            .enumerate()
-            .max_by_key(|&(i, &t)| (t, std::cmp::Reverse(i)))
-            .map_or((None, 0), |(i, &t)| (Some(i), t))
-    }
 }
 
 fn sum(mut a: Counts, b: Counts) -> Counts {
     a += &b;
     a
 }
+
+/// What a thread's delivery gives: its counts, and the core of its own
+/// that finished last (latest time, then lowest index) and when.
+#[derive(Default)]
+struct Delivered {
+    counts: Counts,
+    last: Option<(u64, std::cmp::Reverse<usize>)>,
+}
+
+impl Delivered {
+    fn join(mut self, other: Delivered) -> Delivered {
+        self.counts += &other.counts;
+        self.last = self.last.max(other.last);
+        self
+    }
+}
+
+/// How many messages ahead of its turn a message's data are asked for:
+/// enough misses in flight to hide memory latency, few enough that the
+/// lines are still in the cache at their turn.
+const AHEAD: usize = 16;
 
 /// A message on its way: which axon, which core, when it arrives, and
 /// (once gathered) its synapse list and format.
@@ -316,13 +373,18 @@ pub(crate) struct Message {
 pub(crate) struct Lane {
     loads: LinkLoads,
     messages: Vec<Message>,
+    /// The messages' (arrival, service time), grouped by receiving core.
+    queue: Vec<(u64, u64)>,
+    /// Per owned core, where its group in `queue` starts (and, while the
+    /// queue fills, where its next message goes).
+    starts: Vec<u32>,
 }
 
 impl Lane {
     fn new(dims: [u32; 3]) -> Lane {
         Lane {
             loads: LinkLoads::new(dims),
-            messages: Vec::new(),
+            ..Lane::default()
         }
     }
 }
@@ -335,6 +397,10 @@ struct Delivery<'a> {
     first: usize,
     /// The axons of the cores it owns.
     owned: std::ops::Range<AxonId>,
+    /// The accumulators of the cores it owns, and where they start in the
+    /// state's array.
+    accumulators: &'a mut [i64],
+    accumulator_base: usize,
     receivers: &'a mut [CoreState],
     lane: &'a mut Lane,
     counts: Counts,
@@ -407,14 +473,23 @@ impl Delivery<'_> {
 
     /// Every message reaches its core: queued for service, and its
     /// synapses walked into the accumulators. The axons and their first
-    /// synapses are looked up in a pass of their own first: those lookups
-    /// are independent of each other, so the processor overlaps their
-    /// cache misses, and most lists (one or two synapses on a large
-    /// network) need nothing more from memory.
+    /// synapses are looked up in a pass of their own first, asked for
+    /// [`AHEAD`] messages before their turn, so that many cache misses are
+    /// in flight at once; most lists (one or two synapses on a large
+    /// network) then need nothing more from memory.
     fn deposit(&mut self) {
         let mut messages = std::mem::take(&mut self.lane.messages);
         let (first, synapses) = (&self.chip.axon_first, &self.chip.synapses);
-        for message in &mut messages {
+        for i in 0..messages.len() {
+            if let Some(ahead) = messages.get(i + AHEAD) {
+                prefetch(&first[ahead.axon as usize]);
+            }
+            if let Some(ahead) = messages.get(i + AHEAD / 2)
+                && let Some(synapse) = synapses.get(first[ahead.axon as usize] as usize)
+            {
+                prefetch(synapse);
+            }
+            let message = &mut messages[i];
             let axon = message.axon as usize;
             message.first = first[axon];
             message.count = first[axon + 1] - message.first;
@@ -422,11 +497,83 @@ impl Delivery<'_> {
                 message.head = synapses[message.first as usize];
             }
         }
-        for message in &messages {
+        for (i, message) in messages.iter().enumerate() {
+            if let Some(ahead) = messages.get(i + AHEAD) {
+                self.prefetch_target(ahead);
+            }
             self.receive(message);
         }
-        messages.clear();
         self.lane.messages = messages;
+    }
+
+    /// Asks for the accumulator a message's first synapse adds to, and its
+    /// core's queue.
+    #[inline]
+    fn prefetch_target(&self, message: &Message) {
+        let index = message.core as usize;
+        let state = &self.receivers[index - self.first];
+        prefetch(state);
+        if message.count > 0 {
+            let core = &self.chip.cores[index];
+            let slot = (self.step + u64::from(message.head.delay)) % u64::from(core.slots);
+            let n = core.len();
+            let at = core.accumulator_base - self.accumulator_base
+                + slot as usize * core.groups() * n
+                + usize::from(message.head.compartment);
+            if let Some(sum) = self.accumulators.get(at) {
+                prefetch(sum);
+            }
+        }
+    }
+
+    /// Each owned core serves its messages in order of arrival once its
+    /// update is over. The messages are grouped by core with a counting
+    /// sort into one queue. Returns the core that finished last (latest,
+    /// then lowest index) and when.
+    fn serve(&mut self) -> Option<(u64, std::cmp::Reverse<usize>)> {
+        let Lane {
+            messages,
+            queue,
+            starts,
+            ..
+        } = &mut *self.lane;
+        let owned = self.receivers.len();
+        starts.clear();
+        starts.resize(owned + 1, 0);
+        for message in messages.iter() {
+            starts[message.core as usize - self.first + 1] += 1;
+        }
+        for c in 0..owned {
+            starts[c + 1] += starts[c];
+        }
+        queue.clear();
+        queue.resize(messages.len(), (0, 0));
+        let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
+        for message in messages.iter() {
+            let next = &mut starts[message.core as usize - self.first];
+            queue[*next as usize] = (message.arrival, u64::from(message.count) * synaptic_op_ps);
+            *next += 1;
+        }
+        messages.clear();
+        // `starts[c]` is now where core c's group ends, so core c's group
+        // starts where core c − 1's ends.
+        let mut last = None;
+        let mut start = 0;
+        for (c, state) in self.receivers.iter_mut().enumerate() {
+            let end = starts[c] as usize;
+            let group = &mut queue[start..end];
+            group.sort_unstable();
+            let mut clock = state.update_ps;
+            let mut busy = state.update_ps;
+            for &(arrival, service) in group.iter() {
+                clock = clock.max(arrival) + service;
+                busy += service;
+            }
+            state.totals.busy_ps += busy;
+            last = last.max(Some((clock, std::cmp::Reverse(self.first + c))));
+            start = end;
+        }
+        last
     }
 
     /// One message reaching its core.
@@ -436,8 +583,6 @@ impl Delivery<'_> {
         let core = &self.chip.cores[index];
         let state = &mut self.receivers[index - self.first];
         let synapses = message.first as usize..(message.first + message.count) as usize;
-        let service = u64::from(message.count) * self.chip.spec.timing.synaptic_op_ps;
-        state.inbox.push((message.arrival, service));
         state.totals.messages_in += 1;
         state.totals.synaptic_ops += u64::from(message.count);
         self.counts.messages += 1;
@@ -453,7 +598,7 @@ impl Delivery<'_> {
         let stride = core.groups() * n;
         let rest = &self.chip.synapses[synapses.start + 1..synapses.end];
         let list = std::iter::once(&message.head).chain(rest);
-        let accumulators = &mut state.accumulators;
+        let accumulators = &mut self.accumulators[core.accumulator_base - self.accumulator_base..];
         let mut deposit = |weight: i64, synapse: &Synapse| {
             let mut slot = now + usize::from(synapse.delay);
             if slot >= slots {
