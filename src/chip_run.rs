@@ -7,7 +7,7 @@ use crate::args::{ChipTarget, ModeArg, RunArgs, Target};
 use crate::compile::{MapOptions, load_spec, map_network};
 use crate::input::compile;
 use crate::ir::memory_limit;
-use crate::run::{fail, file_stem, inputs, internal, threads};
+use crate::run::{fail, file_stem, inputs, internal, print_rates, threads};
 use neurc_compiler::passes::expand::human_bytes;
 use neurc_emulator::{Chip, report};
 use neurc_ir::chip::{Arithmetic, ChipProgram};
@@ -308,13 +308,7 @@ fn print_summary(
         p.simulate.as_secs_f64(),
         duration / p.simulate.as_secs_f64().max(1e-9)
     );
-    for (population, spikes) in layout.populations.iter().zip(&ran.recording.spike_counts) {
-        let rate = *spikes as f64 / (f64::from(population.size) * duration).max(1e-300);
-        eprintln!(
-            "  {:<16} {:>8} neurons {:>12} spikes {:>10.3} Hz",
-            population.name, population.size, spikes, rate
-        );
-    }
+    print_rates(layout, &ran.recording.spike_counts);
     for line in chip_report.summary() {
         eprintln!("{line}");
     }

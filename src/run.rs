@@ -195,8 +195,8 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
                 .as_bytes(),
         ),
     };
-    if let Err(error) = output::write_run(context.dir, &RunLayout::of(instance), &recording, &info)
-    {
+    let layout = RunLayout::of(instance);
+    if let Err(error) = output::write_run(context.dir, &layout, &recording, &info) {
         return fail(
             &error.to_string(),
             "choose a writable directory with -o DIR",
@@ -204,7 +204,7 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
         );
     }
     if !args.quiet {
-        print_summary(instance, &recording, &info, context.dir);
+        print_summary(&layout, &recording, &info, context.dir);
     }
     Outcome::Ok
 }
@@ -220,20 +220,20 @@ pub(crate) fn inputs(sources: &SourceMap) -> Vec<InputFile> {
 
 /// The closing summary on stderr.
 fn print_summary(
-    instance: &Instance,
+    layout: &RunLayout,
     recording: &neurc_runtime::recording::Recording,
     info: &RunInfo,
     dir: &Path,
 ) {
-    let duration = instance.steps as f64 * instance.dt;
+    let duration = layout.steps as f64 * layout.dt;
     eprintln!(
         "ran {} steps of {} ms ({} s) on target {} in {}, seed {}, {} thread{}",
-        instance.steps,
-        instance.dt * 1e3,
+        layout.steps,
+        layout.dt * 1e3,
         duration,
         info.target,
         info.precision,
-        instance.seed,
+        layout.seed,
         info.threads,
         if info.threads == 1 { "" } else { "s" }
     );
@@ -246,14 +246,20 @@ fn print_summary(
         p.simulate.as_secs_f64(),
         duration / p.simulate.as_secs_f64().max(1e-9)
     );
-    for (population, spikes) in instance.populations.iter().zip(&recording.spike_counts) {
+    print_rates(layout, &recording.spike_counts);
+    eprintln!("wrote {}", dir.display());
+}
+
+/// Each population's spikes and mean rate, one line each, on stderr.
+pub(crate) fn print_rates(layout: &RunLayout, spike_counts: &[u64]) {
+    let duration = layout.steps as f64 * layout.dt;
+    for (population, spikes) in layout.populations.iter().zip(spike_counts) {
         let rate = *spikes as f64 / (f64::from(population.size) * duration).max(1e-300);
         eprintln!(
             "  {:<16} {:>8} neurons {:>12} spikes {:>10.3} Hz",
             population.name, population.size, spikes, rate
         );
     }
-    eprintln!("wrote {}", dir.display());
 }
 
 /// Bytes the executor will hold for recorded traces.

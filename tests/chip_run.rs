@@ -1,27 +1,9 @@
 //! `neurc run --target loihi` and `neurc run IMAGE`: the emulator's run
 //! directory, its agreement with the CPU target, and bad images.
 
+use crate::run::{neurc, scratch, stderr};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn neurc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurc"))
-        .args(args)
-        .output()
-        .expect("neurc runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("neurc-chip-run-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
+use std::path::Path;
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")
@@ -53,7 +35,7 @@ fn npy(file: &Path) -> (String, Vec<u8>) {
 
 #[test]
 fn cuba_on_loihi_writes_the_run_files_and_the_chip_report() {
-    let dir = scratch("cuba");
+    let dir = scratch("chip-cuba");
     let o = neurc(&[
         "run",
         "examples/cuba.snn",
@@ -129,7 +111,7 @@ fn cuba_on_loihi_writes_the_run_files_and_the_chip_report() {
 
 #[test]
 fn rates_on_the_chip_are_within_the_quantization_error_of_the_float_cpu_run() {
-    let dir = scratch("rates");
+    let dir = scratch("chip-rates");
     let (cpu, chip) = (dir.join("cpu"), dir.join("chip"));
     let o = neurc(&["run", "examples/cuba.snn", "-o", path(&cpu), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -158,7 +140,7 @@ fn rates_on_the_chip_are_within_the_quantization_error_of_the_float_cpu_run() {
 
 #[test]
 fn a_compiled_image_runs_alone_and_gives_the_spikes_of_the_model_run() {
-    let dir = scratch("image");
+    let dir = scratch("chip-image");
     let (compiled, from_model, from_image) =
         (dir.join("compiled"), dir.join("model"), dir.join("image"));
     let o = neurc(&[
@@ -240,7 +222,7 @@ fn a_compiled_image_runs_alone_and_gives_the_spikes_of_the_model_run() {
 
 #[test]
 fn a_damaged_image_is_refused_with_its_cause() {
-    let dir = scratch("damaged");
+    let dir = scratch("chip-damaged");
     let o = neurc(&[
         "compile",
         "examples/cuba.snn",
@@ -292,7 +274,7 @@ fn a_damaged_image_is_refused_with_its_cause() {
 
 #[test]
 fn lava_arithmetic_is_selectable_and_reported() {
-    let dir = scratch("lava");
+    let dir = scratch("chip-lava");
     let o = neurc(&[
         "run",
         "examples/cuba.snn",

@@ -98,10 +98,7 @@ impl Chip {
             ..
         } = state;
         let accumulators = self.split_accumulators(accumulators, run);
-        let work = |(k, ((states, fired), accumulators)): (
-            usize,
-            ((&mut [CoreState], &mut [Fired]), &mut [i64]),
-        )| {
+        let work = |(k, ((states, fired), accumulators)): UpdateRun<'_>| {
             let first = k * run;
             let base = self.cores[first].accumulator_base;
             let mut counts = Counts::default();
@@ -277,10 +274,7 @@ impl Chip {
             *lanes = vec![Lane::new(self.mesh.dims()); threads];
         }
         let accumulators = self.split_accumulators(accumulators, run);
-        let work = |(chunk, ((receivers, lane), accumulators)): (
-            usize,
-            ((&mut [CoreState], &mut Lane), &mut [i64]),
-        )| {
+        let work = |(chunk, ((receivers, lane), accumulators)): DeliveryRun<'_>| {
             let first = chunk * run;
             let mut delivery = Delivery {
                 chip: self,
@@ -328,6 +322,17 @@ impl Chip {
         (counts, first[0].loads.take_busiest(self.mesh.dims()))
     }
 }
+
+/// A thread's run of cores in phase 1: its index, the cores' states and
+/// spikes, and their accumulators.
+type UpdateRun<'a> = (
+    usize,
+    ((&'a mut [CoreState], &'a mut [Fired]), &'a mut [i64]),
+);
+
+/// A thread's run of receiving cores in phase 3: its index, the cores'
+/// states, the thread's scratch, and the cores' accumulators.
+type DeliveryRun<'a> = (usize, ((&'a mut [CoreState], &'a mut Lane), &'a mut [i64]));
 
 fn sum(mut a: Counts, b: Counts) -> Counts {
     a += &b;
