@@ -100,7 +100,7 @@ impl Chip {
         let accumulators = self.split_accumulators(accumulators, run);
         let work = |(k, ((states, fired), accumulators)): UpdateRun<'_>| {
             let first = k * run;
-            let base = self.cores[first].accumulator_base;
+            let base = self.cores.get(first).map_or(0, |c| c.accumulator_base);
             let mut counts = Counts::default();
             for (i, (state, fired)) in states.iter_mut().zip(fired).enumerate() {
                 let core = &self.cores[first + i];
@@ -281,7 +281,7 @@ impl Chip {
                 step,
                 first,
                 owned: self.axon_bases[first]..self.axon_bases[first + receivers.len()],
-                accumulator_base: self.cores[first].accumulator_base,
+                accumulator_base: self.cores.get(first).map_or(0, |c| c.accumulator_base),
                 accumulators,
                 receivers,
                 lane,
@@ -314,12 +314,14 @@ impl Chip {
                     .reduce(Delivered::default, Delivered::join)
             }),
         };
-        let (first, rest) = lanes.split_at_mut(1);
+        let Some((first, rest)) = lanes.split_first_mut() else {
+            return (counts, 0);
+        };
         for other in rest.iter_mut() {
-            first[0].loads.merge(&other.loads);
+            first.loads.merge(&other.loads);
             other.loads.clear();
         }
-        (counts, first[0].loads.take_busiest(self.mesh.dims()))
+        (counts, first.loads.take_busiest(self.mesh.dims()))
     }
 }
 

@@ -226,3 +226,11 @@ fn a_second_chip_adds_its_crossing_to_the_barrier_and_its_static_power() {
     let expected = 2.0 * 104e-3 * (stats.time_ps as f64 * 1e-12) * 1e12;
     assert!((energy.static_power - expected).abs() < 1e-6);
 }
+
+#[test]
+fn a_program_without_cores_runs_with_only_its_barrier() {
+    let (stats, _) = first_step(program(vec![], vec![]));
+    assert_eq!(stats.counts.barriers, 1);
+    assert_eq!(stats.traffic_ps, 0);
+    assert_eq!(stats.busiest_core, None);
+}
