@@ -6,6 +6,7 @@ pub mod interpret;
 pub mod isa;
 pub mod jit;
 pub mod plan;
+pub mod prefetch;
 pub mod program;
 pub mod random;
 pub mod real;

@@ -28,6 +28,7 @@
 
 use super::FixedError;
 use super::plan::FormatRule;
+use crate::cpu::prefetch::prefetch;
 use neurc_ir::chip::{CoreProgram, InputAxon};
 
 /// One synapse, packed: its compartment, stored weight and delay.
@@ -306,20 +307,3 @@ impl Delivery {
 /// hide memory latency, few enough that the lines are still in the cache
 /// at their turn.
 const AHEAD: usize = 16;
-
-/// Asks the processor to bring the cache line of `value` in, without
-/// waiting for it.
-#[inline(always)]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    #[allow(unsafe_code)]
-    // SAFETY: a prefetch is a hint with no architectural effect: it reads
-    // nothing into the program and cannot fault; `value` is a valid
-    // reference besides. SSE, which it needs, is part of x86-64.
-    unsafe {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
