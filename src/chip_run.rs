@@ -257,8 +257,7 @@ fn from_image(args: &RunArgs) -> Result<Prepared, Outcome> {
                 json,
             ));
         };
-        let probe = Chip::new(program.clone(), Arithmetic::Hardware);
-        ChipRunPlan::anonymous(&probe, steps_of(duration))
+        ChipRunPlan::anonymous(&program, steps_of(duration))
     };
     let bytes = std::fs::read(path).unwrap_or_default();
     Ok(Prepared {

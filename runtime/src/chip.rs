@@ -14,6 +14,7 @@ use crate::progress::Progress;
 use crate::recording::{Recording, SpikeEvents, Trace};
 use neurc_emulator::report::Ledger;
 use neurc_emulator::{Chip, ChipState};
+use neurc_ir::chip::ChipProgram;
 use neurc_ir::{Network, NeuronRange, Probe};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -137,14 +138,14 @@ impl ChipRunPlan {
 
     /// The plan of a chip program without its network: every population
     /// found on the chip, named by node, all spikes recorded.
-    pub fn anonymous(chip: &Chip, steps: u64) -> ChipRunPlan {
+    pub fn anonymous(program: &ChipProgram, steps: u64) -> ChipRunPlan {
         let mut sizes: std::collections::BTreeMap<u32, (u32, bool)> = Default::default();
-        for slice in chip.slices() {
+        for slice in program.slices() {
             let entry = sizes.entry(slice.node.0).or_insert((0, false));
             entry.0 = entry.0.max(slice.neurons.end);
         }
-        for (node, fan_outs) in chip.source_nodes().zip(chip.source_fan_outs()) {
-            sizes.insert(node, (fan_outs.len() as u32, true));
+        for input in program.inputs() {
+            sizes.insert(input.node.0, (input.size, true));
         }
         let populations: Vec<PlannedPopulation> = sizes
             .into_iter()
