@@ -104,12 +104,16 @@ pub struct Chip {
     pub(crate) cores: Vec<Core>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
-    /// Every synapse of the cores in use, core by core, axon by axon.
-    pub(crate) synapses: Vec<Synapse>,
-    /// Per input axon (numbered by [`AxonId`]), its first synapse in
-    /// `synapses`; one more at the end, so axon `a`'s list is
-    /// `axon_first[a]..axon_first[a + 1]`.
-    pub(crate) axon_first: Vec<u32>,
+    /// Per input axon (numbered by [`AxonId`]), the first synapse of its
+    /// list, where a message's axon number leads without another lookup;
+    /// an empty list's has delay 0, which no synapse has.
+    pub(crate) heads: Vec<Synapse>,
+    /// Per input axon, where the rest of its list starts in `rest`; one
+    /// more at the end, so axon `a`'s list goes on with
+    /// `rest[rest_first[a]..rest_first[a + 1]]`.
+    pub(crate) rest_first: Vec<u32>,
+    /// The synapses after the first of every list, axon by axon.
+    pub(crate) rest: Vec<Synapse>,
     /// Per core, its first axon's [`AxonId`]; one more at the end.
     pub(crate) axon_bases: Vec<AxonId>,
     pub(crate) sources: Vec<Source>,
@@ -148,7 +152,11 @@ impl Chip {
             .map(|(c, &b)| (c.id, b))
             .collect();
         let index_of = |id: CoreId, axon: u32| base[&id] + axon;
-        let (synapses, axon_first) = pack_synapses(&parts.cores);
+        let Lists {
+            heads,
+            rest_first,
+            rest,
+        } = pack_synapses(&parts.cores);
 
         let ids: Vec<CoreId> = parts.cores.iter().map(|c| c.id).collect();
         let mesh = Mesh::new(&spec, &ids);
@@ -188,8 +196,9 @@ impl Chip {
             mesh,
             cores,
             accumulator_len,
-            synapses,
-            axon_first,
+            heads,
+            rest_first,
+            rest,
             axon_bases,
             sources,
             slices: parts.slices,
@@ -268,7 +277,16 @@ impl Chip {
 
     /// Synapses of all cores.
     pub fn synapses(&self) -> u64 {
-        self.synapses.len() as u64
+        (0..self.heads.len() as AxonId)
+            .map(|a| u64::from(self.list_len(a)))
+            .sum()
+    }
+
+    /// Synapses of input axon `axon`'s list.
+    #[inline]
+    pub(crate) fn list_len(&self, axon: AxonId) -> u32 {
+        let a = axon as usize;
+        u32::from(self.heads[a].delay != 0) + self.rest_first[a + 1] - self.rest_first[a]
     }
 
     /// The node index of each host source, in order.
@@ -304,7 +322,7 @@ impl Chip {
     fn fan_out(&self, destinations: &[AxonId]) -> u64 {
         destinations
             .iter()
-            .map(|&a| u64::from(self.axon_first[a as usize + 1] - self.axon_first[a as usize]))
+            .map(|&a| u64::from(self.list_len(a)))
             .sum()
     }
 
@@ -341,8 +359,8 @@ impl Chip {
             .iter()
             .map(|s| s.destination_count() * std::mem::size_of::<AxonId>())
             .sum();
-        let axon_bytes = self.axon_first.len() * 4;
-        let synapse_bytes = self.synapses.len() * std::mem::size_of::<Synapse>();
+        let axon_bytes = self.rest_first.len() * 4;
+        let synapse_bytes = (self.heads.len() + self.rest.len()) * std::mem::size_of::<Synapse>();
         (core_bytes + source_bytes + axon_bytes + synapse_bytes) as u64
     }
 }
@@ -441,36 +459,45 @@ fn configure(
     }
 }
 
-/// Every core's synapses in one array, each input axon's list where the
-/// core's program puts it, and each axon's first synapse in the array.
-/// A program whose synapses outnumber `u32` cannot be held in memory
-/// anyway; the program check has bounded every core's synaptic memory.
-fn pack_synapses(cores: &[CoreProgram]) -> (Vec<Synapse>, Vec<u32>) {
-    let total: usize = cores.iter().map(|c| c.synapses.weight.len()).sum();
-    let mut synapses = Vec::with_capacity(total);
-    let mut axon_first =
-        Vec::with_capacity(cores.iter().map(|c| c.input_axons.len()).sum::<usize>() + 1);
+/// Every input axon's synapse list, split into its first synapse (at the
+/// axon's number) and the rest.
+struct Lists {
+    heads: Vec<Synapse>,
+    rest_first: Vec<u32>,
+    rest: Vec<Synapse>,
+}
+
+/// The lists of every core, axon by axon. A program whose synapses
+/// outnumber `u32` cannot be held in memory anyway; the program check has
+/// bounded every core's synaptic memory.
+fn pack_synapses(cores: &[CoreProgram]) -> Lists {
+    let axons: usize = cores.iter().map(|c| c.input_axons.len()).sum();
+    let mut lists = Lists {
+        heads: Vec::with_capacity(axons),
+        rest_first: Vec::with_capacity(axons + 1),
+        rest: Vec::new(),
+    };
     for core in cores {
+        let s = &core.synapses;
         for axon in &core.input_axons {
-            axon_first.push(synapses.len() as u32);
             let list = axon.first as usize..(axon.first + axon.count) as usize;
-            let s = &core.synapses;
-            synapses.extend(
-                s.weight[list.clone()]
-                    .iter()
-                    .zip(&s.compartment[list.clone()])
-                    .zip(&s.delay[list])
-                    .map(|((&weight, &compartment), &delay)| Synapse {
-                        weight,
-                        compartment,
-                        delay,
-                        format: axon.format as u8,
-                    }),
-            );
+            let mut synapses = s.weight[list.clone()]
+                .iter()
+                .zip(&s.compartment[list.clone()])
+                .zip(&s.delay[list])
+                .map(|((&weight, &compartment), &delay)| Synapse {
+                    weight,
+                    compartment,
+                    delay,
+                    format: axon.format as u8,
+                });
+            lists.heads.push(synapses.next().unwrap_or_default());
+            lists.rest_first.push(lists.rest.len() as u32);
+            lists.rest.extend(synapses);
         }
     }
-    axon_first.push(synapses.len() as u32);
-    (synapses, axon_first)
+    lists.rest_first.push(lists.rest.len() as u32);
+    lists
 }
 
 /// Offsets and destinations of `items` (source, destination), sorted by

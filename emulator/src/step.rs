@@ -369,7 +369,9 @@ pub(crate) struct Message {
     axon: AxonId,
     core: u32,
     arrival: u64,
+    /// Where the rest of the list starts in the chip's `rest`.
     first: u32,
+    /// Synapses of the list.
     count: u32,
     /// The list's first synapse (meaningless for an empty list).
     head: Synapse,
@@ -479,30 +481,26 @@ impl Delivery<'_> {
     }
 
     /// Every message reaches its core: queued for service, and its
-    /// synapses walked into the accumulators. The axons and their first
-    /// synapses are looked up in a pass of their own first, asked for
-    /// [`AHEAD`] messages before their turn, so that many cache misses are
-    /// in flight at once; most lists (one or two synapses on a large
-    /// network) then need nothing more from memory.
+    /// synapses walked into the accumulators. Each axon's first synapse
+    /// and the bounds of the rest of its list are read in a pass of their
+    /// own first, asked for [`AHEAD`] messages before their turn: the two
+    /// reads are independent of each other and of other messages', so
+    /// many cache misses are in flight at once, and most lists (one or two
+    /// synapses on a large network) then need nothing more from memory.
     fn deposit(&mut self) {
         let mut messages = std::mem::take(&mut self.lane.messages);
-        let (first, synapses) = (&self.chip.axon_first, &self.chip.synapses);
+        let (heads, rest_first) = (&self.chip.heads, &self.chip.rest_first);
         for i in 0..messages.len() {
             if let Some(ahead) = messages.get(i + AHEAD) {
-                prefetch(&first[ahead.axon as usize]);
-            }
-            if let Some(ahead) = messages.get(i + AHEAD / 2)
-                && let Some(synapse) = synapses.get(first[ahead.axon as usize] as usize)
-            {
-                prefetch(synapse);
+                prefetch(&heads[ahead.axon as usize]);
+                prefetch(&rest_first[ahead.axon as usize]);
             }
             let message = &mut messages[i];
             let axon = message.axon as usize;
-            message.first = first[axon];
-            message.count = first[axon + 1] - message.first;
-            if message.count > 0 {
-                message.head = synapses[message.first as usize];
-            }
+            message.head = heads[axon];
+            message.first = rest_first[axon];
+            message.count =
+                u32::from(message.head.delay != 0) + rest_first[axon + 1] - message.first;
         }
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
@@ -589,12 +587,12 @@ impl Delivery<'_> {
         let index = message.core as usize;
         let core = &self.chip.cores[index];
         let state = &mut self.receivers[index - self.first];
-        let synapses = message.first as usize..(message.first + message.count) as usize;
+        let rest = message.first as usize..(message.first + message.count.max(1) - 1) as usize;
         state.totals.messages_in += 1;
         state.totals.synaptic_ops += u64::from(message.count);
         self.counts.messages += 1;
         self.counts.synaptic_ops += u64::from(message.count);
-        if synapses.is_empty() {
+        if message.count == 0 {
             return;
         }
         let format = core.formats[usize::from(message.head.format)];
@@ -603,7 +601,7 @@ impl Delivery<'_> {
         let now = (self.step % slots as u64) as usize;
         let group = usize::from(format.group) * n;
         let stride = core.groups() * n;
-        let rest = &self.chip.synapses[synapses.start + 1..synapses.end];
+        let rest = &self.chip.rest[rest];
         let list = std::iter::once(&message.head).chain(rest);
         let accumulators = &mut self.accumulators[core.accumulator_base - self.accumulator_base..];
         let mut deposit = |weight: i64, synapse: &Synapse| {
