@@ -375,6 +375,10 @@ pub(crate) struct Message {
     count: u32,
     /// The list's first synapse (meaningless for an empty list).
     head: Synapse,
+    /// The spikes it stands for: a host neuron's Poisson count of k is k
+    /// messages that leave and arrive together, charged k times but
+    /// carried as one.
+    times: u32,
 }
 
 /// One thread's scratch: its link loads and its messages of the step.
@@ -438,6 +442,7 @@ impl Delivery<'_> {
                         axon,
                         core: receiver as u32,
                         arrival: left + trip.latency_ps,
+                        times: 1,
                         ..Message::default()
                     });
                 }
@@ -465,16 +470,14 @@ impl Delivery<'_> {
                 let mut receiver = self.first;
                 for &axon in self.owned_part(source.destinations(neuron)) {
                     receiver = self.chip.core_after(receiver, axon);
-                    let message = Message {
+                    self.counts.intra_tile_messages += u64::from(count);
+                    self.lane.messages.push(Message {
                         axon,
                         core: receiver as u32,
                         arrival,
+                        times: count,
                         ..Message::default()
-                    };
-                    for _ in 0..count {
-                        self.counts.intra_tile_messages += 1;
-                        self.lane.messages.push(message);
-                    }
+                    });
                 }
             }
         }
@@ -556,7 +559,8 @@ impl Delivery<'_> {
         let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
         for message in messages.iter() {
             let next = &mut starts[message.core as usize - self.first];
-            queue[*next as usize] = (message.arrival, u64::from(message.count) * synaptic_op_ps);
+            let operations = u64::from(message.count) * u64::from(message.times);
+            queue[*next as usize] = (message.arrival, operations * synaptic_op_ps);
             *next += 1;
         }
         messages.clear();
@@ -588,10 +592,14 @@ impl Delivery<'_> {
         let core = &self.chip.cores[index];
         let state = &mut self.receivers[index - self.first];
         let rest = message.first as usize..(message.first + message.count.max(1) - 1) as usize;
-        state.totals.messages_in += 1;
-        state.totals.synaptic_ops += u64::from(message.count);
-        self.counts.messages += 1;
-        self.counts.synaptic_ops += u64::from(message.count);
+        let (times, operations) = (
+            u64::from(message.times),
+            u64::from(message.count) * u64::from(message.times),
+        );
+        state.totals.messages_in += times;
+        state.totals.synaptic_ops += operations;
+        self.counts.messages += times;
+        self.counts.synaptic_ops += operations;
         if message.count == 0 {
             return;
         }
@@ -604,7 +612,9 @@ impl Delivery<'_> {
         let rest = &self.chip.rest[rest];
         let list = std::iter::once(&message.head).chain(rest);
         let accumulators = &mut self.accumulators[core.accumulator_base - self.accumulator_base..];
+        let times = i64::from(message.times);
         let mut deposit = |weight: i64, synapse: &Synapse| {
+            let weight = weight * times;
             let mut slot = now + usize::from(synapse.delay);
             if slot >= slots {
                 slot -= slots;
