@@ -215,8 +215,13 @@ fn from_image(args: &RunArgs) -> Result<Prepared, Outcome> {
         ));
     }
     let read_at = Instant::now();
-    let program = Stage::run("reading the chip image", args.quiet, || {
-        neurc_emulator::load(path)
+    let (input, program) = Stage::run("reading the chip image", args.quiet, || {
+        let bytes = std::fs::read(path).map_err(|source| neurc_emulator::LoadError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let input = InputFile::new(path, &bytes);
+        neurc_emulator::load_bytes(path, &bytes).map(|program| (input, program))
     })
     .map_err(|error| {
         fail(
@@ -259,12 +264,11 @@ fn from_image(args: &RunArgs) -> Result<Prepared, Outcome> {
         };
         ChipRunPlan::anonymous(&program, steps_of(duration))
     };
-    let bytes = std::fs::read(path).unwrap_or_default();
     Ok(Prepared {
         program,
         plan,
-        inputs: vec![InputFile::new(path, &bytes)],
-        ir: Digest::of(&bytes),
+        ir: input.digest,
+        inputs: vec![input],
         phases: PhaseTimes {
             compile: read_at.elapsed(),
             ..PhaseTimes::default()

@@ -277,9 +277,7 @@ impl Chip {
 
     /// Synapses of all cores.
     pub fn synapses(&self) -> u64 {
-        (0..self.heads.len() as AxonId)
-            .map(|a| u64::from(self.list_len(a)))
-            .sum()
+        self.cores.iter().map(|c| c.synapse_count).sum()
     }
 
     /// Synapses of input axon `axon`'s list.

@@ -79,6 +79,20 @@ pub struct Energy {
     pub static_power: f64,
 }
 
+impl AddAssign<&Energy> for Energy {
+    fn add_assign(&mut self, other: &Energy) {
+        self.synaptic_ops += other.synaptic_ops;
+        self.synaptic_updates += other.synaptic_updates;
+        self.active_updates += other.active_updates;
+        self.inactive_updates += other.inactive_updates;
+        self.tile_deliveries += other.tile_deliveries;
+        self.hops_east_west += other.hops_east_west;
+        self.hops_north_south += other.hops_north_south;
+        self.chip_crossings += other.chip_crossings;
+        self.static_power += other.static_power;
+    }
+}
+
 impl Energy {
     /// The energy of `counts` over `time_ps` on `chips` chips by `table`.
     /// The barrier has no published energy, so it costs only time (and

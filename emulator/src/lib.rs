@@ -28,6 +28,6 @@ mod step;
 
 pub use chip::Chip;
 pub use counts::{Counts, Energy};
-pub use load::{LoadError, load};
+pub use load::{LoadError, load, load_bytes};
 pub use state::{ChipState, CoreTotals};
 pub use step::StepStats;

@@ -31,7 +31,14 @@ pub fn load(path: &Path) -> Result<ChipProgram, LoadError> {
         path: path.to_path_buf(),
         source,
     })?;
-    decode(&bytes).map_err(|source| LoadError::Image {
+    load_bytes(path, &bytes)
+}
+
+/// The checked program in `bytes`, read from the image file at `path`
+/// (which the error names): for a caller that needs the bytes too, e.g.
+/// to hash them, without reading the file twice.
+pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<ChipProgram, LoadError> {
+    decode(bytes).map_err(|source| LoadError::Image {
         path: path.to_path_buf(),
         source,
     })

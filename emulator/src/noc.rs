@@ -21,8 +21,6 @@ pub(crate) struct Mesh {
     chips: Vec<[u32; 3]>,
     /// The bounding box's size in tiles along x, y and z.
     dims: [u32; 3],
-    /// Latency of a message's delivery within its destination tile.
-    in_tile_ps: u64,
     timing: TimingTable,
 }
 
@@ -60,7 +58,6 @@ impl Mesh {
                 .collect(),
             chips: located.iter().map(|l| l.chip).collect(),
             dims,
-            in_tile_ps: spec.timing.spike_in_tile_ps,
             timing: spec.timing.clone(),
         }
     }
@@ -79,7 +76,7 @@ impl Mesh {
         };
         loads.add(self.dims, a, b);
         Trip {
-            latency_ps: self.in_tile_ps + hops.weighted(&self.timing),
+            latency_ps: self.timing.spike_in_tile_ps + hops.weighted(&self.timing),
             hops,
         }
     }

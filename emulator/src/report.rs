@@ -54,7 +54,7 @@ impl Ledger {
             .push(stats.busiest_core.map_or(0, |(_, t)| t));
         self.busiest_link_messages.push(stats.busiest_link_messages);
         self.totals += &stats.counts;
-        add_energy(&mut self.energy, &energy);
+        self.energy += &energy;
     }
 
     /// Steps recorded.
@@ -76,18 +76,6 @@ impl Ledger {
     pub fn time_ps(&self) -> u64 {
         self.time_ps.iter().sum()
     }
-}
-
-fn add_energy(total: &mut Energy, step: &Energy) {
-    total.synaptic_ops += step.synaptic_ops;
-    total.synaptic_updates += step.synaptic_updates;
-    total.active_updates += step.active_updates;
-    total.inactive_updates += step.inactive_updates;
-    total.tile_deliveries += step.tile_deliveries;
-    total.hops_east_west += step.hops_east_west;
-    total.hops_north_south += step.hops_north_south;
-    total.chip_crossings += step.chip_crossings;
-    total.static_power += step.static_power;
 }
 
 /// The chip report.

@@ -97,7 +97,6 @@ impl Chip {
             fired,
             ..
         } = state;
-        let accumulators = self.split_accumulators(accumulators, run);
         let work = |(k, ((states, fired), accumulators)): UpdateRun<'_>| {
             let first = k * run;
             let base = self.cores.get(first).map_or(0, |c| c.accumulator_base);
@@ -111,18 +110,12 @@ impl Chip {
             counts
         };
         match &self.pool {
-            None => work((
-                0,
-                (
-                    (&mut cores[..], &mut fired[..]),
-                    accumulators.into_iter().next().unwrap_or_default(),
-                ),
-            )),
+            None => work((0, ((&mut cores[..], &mut fired[..]), &mut accumulators[..]))),
             Some(pool) => pool.install(|| {
                 cores
                     .par_chunks_mut(run)
                     .zip(fired.par_chunks_mut(run))
-                    .zip(accumulators)
+                    .zip(self.split_accumulators(accumulators, run))
                     .enumerate()
                     .map(work)
                     .reduce(Counts::default, sum)
@@ -136,7 +129,8 @@ impl Chip {
         self.cores.len().div_ceil(threads).max(1)
     }
 
-    /// The accumulators of each run of `run` cores.
+    /// The accumulators of each run of `run` cores (for the threads; one
+    /// thread takes them all without splitting).
     fn split_accumulators<'a>(&self, mut all: &'a mut [i64], run: usize) -> Vec<&'a mut [i64]> {
         let mut runs = Vec::with_capacity(self.threads);
         for cores in self.cores.chunks(run) {
@@ -273,7 +267,6 @@ impl Chip {
         if lanes.len() != threads {
             *lanes = vec![Lane::new(self.mesh.dims()); threads];
         }
-        let accumulators = self.split_accumulators(accumulators, run);
         let work = |(chunk, ((receivers, lane), accumulators)): DeliveryRun<'_>| {
             let first = chunk * run;
             let mut delivery = Delivery {
@@ -297,18 +290,14 @@ impl Chip {
             }
         };
         let counts = match &self.pool {
-            None => cores
-                .chunks_mut(run)
-                .zip(lanes.iter_mut())
-                .zip(accumulators)
-                .enumerate()
-                .map(work)
-                .fold(Delivered::default(), Delivered::join),
+            None => lanes.first_mut().map_or_else(Delivered::default, |lane| {
+                work((0, ((&mut cores[..], lane), &mut accumulators[..])))
+            }),
             Some(pool) => pool.install(|| {
                 cores
                     .par_chunks_mut(run)
                     .zip(lanes.par_iter_mut())
-                    .zip(accumulators)
+                    .zip(self.split_accumulators(accumulators, run))
                     .enumerate()
                     .map(work)
                     .reduce(Delivered::default, Delivered::join)

@@ -186,7 +186,7 @@ struct Placement {
 }
 
 impl Placement {
-    fn new(chip: &Chip, plan: &ChipRunPlan) -> Result<Placement, ChipRunError> {
+    fn new(chip: &Chip, plan: &ChipRunPlan, fan_outs: &FanOuts) -> Result<Placement, ChipRunError> {
         let core_index: HashMap<_, _> =
             chip.core_ids().enumerate().map(|(i, id)| (id, i)).collect();
         let by_node: HashMap<u32, usize> = plan
@@ -231,7 +231,7 @@ impl Placement {
         }
         let sources = chip
             .source_nodes()
-            .zip(chip.source_fan_outs())
+            .zip(&fan_outs.sources)
             .map(|(node, fan_outs)| {
                 let index = by_node.get(&node).copied();
                 match index {
@@ -257,6 +257,13 @@ impl Placement {
     }
 }
 
+/// The synapses one spike reaches: per core per compartment, and per host
+/// source per neuron.
+struct FanOuts {
+    compartments: Vec<Vec<u64>>,
+    sources: Vec<Vec<u64>>,
+}
+
 /// What a chip run gives.
 pub struct ChipRun {
     /// The network's layout for the writers.
@@ -275,7 +282,11 @@ pub fn run(
     plan: &ChipRunPlan,
     progress: Option<&Progress>,
 ) -> Result<ChipRun, ChipRunError> {
-    let placement = Placement::new(chip, plan)?;
+    let fan_outs = FanOuts {
+        compartments: chip.compartment_fan_outs(),
+        sources: chip.source_fan_outs(),
+    };
+    let placement = Placement::new(chip, plan, &fan_outs)?;
     for probe in plan.spike_probes.iter().chain(&plan.state_probes) {
         let population = &plan.populations[probe.population];
         if probe.neurons.end > population.size || probe.neurons.start > probe.neurons.end {
@@ -287,9 +298,11 @@ pub fn run(
             });
         }
     }
-    let layout = layout(chip, plan, &placement);
-    let compartment_fan_outs = chip.compartment_fan_outs();
-    let source_fan_outs = chip.source_fan_outs();
+    let layout = layout(chip, plan, &placement, &fan_outs);
+    let FanOuts {
+        compartments: compartment_fan_outs,
+        sources: source_fan_outs,
+    } = fan_outs;
     let mut recording = Recording {
         spikes: vec![SpikeEvents::default(); plan.spike_probes.len()],
         traces: vec![Trace::default(); layout.trace_probes.len()],
@@ -304,6 +317,17 @@ pub fn run(
             (0..plan.spike_probes.len())
                 .filter(|&k| plan.spike_probes[k].population == p)
                 .collect()
+        })
+        .collect();
+    let registers: Vec<fn(&ChipState, usize, usize) -> i64> = layout
+        .trace_probes
+        .iter()
+        .map(|probe| {
+            if probe.variable == "u" {
+                ChipState::u
+            } else {
+                ChipState::v
+            }
         })
         .collect();
     let mut this_step: Vec<Vec<u32>> = vec![Vec::new(); plan.spike_probes.len()];
@@ -356,13 +380,13 @@ pub fn run(
                 .extend(std::iter::repeat_n(step, neurons.len()));
             events.neurons.append(neurons);
         }
-        for (trace, probe) in recording.traces.iter_mut().zip(&layout.trace_probes) {
+        for ((trace, probe), register) in recording
+            .traces
+            .iter_mut()
+            .zip(&layout.trace_probes)
+            .zip(&registers)
+        {
             let somas = &placement.somas[probe.population];
-            let register = if probe.variable == "u" {
-                ChipState::u
-            } else {
-                ChipState::v
-            };
             trace
                 .values
                 .extend((probe.neurons.start..probe.neurons.end).map(|n| {
@@ -386,18 +410,16 @@ pub fn run(
 
 /// The run's layout: the plan's populations, each sending population's
 /// outgoing synapses as one projection, and u and v of every state probe.
-fn layout(chip: &Chip, plan: &ChipRunPlan, placement: &Placement) -> RunLayout {
-    let compartment_fan_outs = chip.compartment_fan_outs();
-    let source_fan_outs = chip.source_fan_outs();
+fn layout(chip: &Chip, plan: &ChipRunPlan, placement: &Placement, fan_outs: &FanOuts) -> RunLayout {
     let mut outgoing = vec![0u64; plan.populations.len()];
     for (p, somas) in placement.somas.iter().enumerate() {
         outgoing[p] += somas
             .iter()
-            .map(|&(core, c)| compartment_fan_outs[core as usize][c as usize])
+            .map(|&(core, c)| fan_outs.compartments[core as usize][c as usize])
             .sum::<u64>();
     }
     for (source, &p) in placement.sources.iter().enumerate() {
-        outgoing[p] += source_fan_outs[source].iter().sum::<u64>();
+        outgoing[p] += fan_outs.sources[source].iter().sum::<u64>();
     }
     RunLayout {
         dt: chip.dt(),
