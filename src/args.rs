@@ -43,11 +43,15 @@ Examples:
   neurc run examples/cuba.snn -o out/cuba
   neurc run examples/brunel.snn --threads 2 --duration 200ms --seed 7
   neurc run examples/cuba.snn --precision f32 --set \"J=0.2 mV\" --quiet
+  neurc run examples/brunel.snn --target loihi -o out/brunel-loihi
+  neurc run examples/brunel.snn --target loihi --precision fixed --threads 2
+  neurc run out/cuba-loihi/image.bin --mode lava    (an image from neurc compile)
 
 Writes spikes.csv and spikes.npy, one .npy per recorded state variable,
-report.json (times, counts, rates, memory) and manifest.json (what makes
-the run reproducible). The same file and seed give the same spikes for any
---threads.")]
+report.json (times, counts, rates, memory; on a chip target, the chip's
+time and energy) and manifest.json (what makes the run reproducible). The
+same file and seed give the same spikes for any --threads; --precision
+fixed gives the chip emulator's spikes and registers.")]
     Run(RunArgs),
     /// Map a model onto a Loihi-style chip system: write the chip image and
     /// its resource and quantization reports.
@@ -212,13 +216,19 @@ pub struct ChipArgs {
     pub json: bool,
 }
 
-/// The floating-point precision of a CPU run.
+/// The arithmetic of a run on the CPU.
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PrecisionArg {
     /// 64-bit floats.
     F64,
     /// 32-bit floats: less memory traffic, about 7 significant digits.
     F32,
+    /// The chip's integers: the model is mapped onto the chip (`--target`
+    /// loihi or loihi2, or `--chip`; the CPU target maps onto loihi) and
+    /// its program runs on the CPU in `--mode` arithmetic, with the
+    /// emulator's spikes and registers bit for bit but without its time
+    /// and energy, many times faster.
+    Fixed,
 }
 
 /// `neurc run`.
@@ -228,14 +238,15 @@ pub struct RunArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Where to run it. The model may also be a chip image written by
-    /// `neurc compile` (`out/image.bin`), which runs on the emulator.
+    /// `neurc compile` (`out/image.bin`), which runs on the emulator (or,
+    /// with `--precision fixed`, on the CPU).
     #[arg(long, value_enum, default_value = "cpu")]
     pub target: Target,
     /// A chip spec (TOML or JSON, see `neurc chip loihi`) instead of the
     /// target's preset.
     #[arg(long, value_name = "FILE")]
     pub chip: Option<PathBuf>,
-    /// The emulator's arithmetic (chip targets).
+    /// The chip arithmetic of the emulator and of `--precision fixed`.
     #[arg(long, value_enum, default_value = "hardware")]
     pub mode: ModeArg,
     /// The output directory (created if missing); default `out/<model name>`.
@@ -251,9 +262,10 @@ pub struct RunArgs {
     /// Worker threads (0: one per core). Results are identical for any number.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
-    /// Floating-point precision of the state and arithmetic.
-    #[arg(long, value_enum, default_value = "f64")]
-    pub precision: PrecisionArg,
+    /// The arithmetic on the CPU: floats (default f64), or the chip's
+    /// fixed point.
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionArg>,
     /// Refuse a network whose synapse tables and traces would need more
     /// memory than this (e.g. `4GiB`); default: half of physical memory.
     #[arg(long, value_name = "BYTES", value_parser = crate::input::parse_bytes)]

@@ -1,17 +1,20 @@
 //! `neurc run --target loihi|loihi2`, and `neurc run IMAGE`: map a model
 //! onto a chip system (or read a compiled image), run it on the emulator,
-//! and write the run directory with the chip report.
+//! and write the run directory with the chip report; with `--precision
+//! fixed`, run the program in the CPU's fixed-point mode instead, which
+//! gives the same spikes and registers without the time and energy.
 
 use crate::Outcome;
-use crate::args::{ChipTarget, ModeArg, RunArgs, Target};
+use crate::args::{ChipTarget, ModeArg, PrecisionArg, RunArgs, Target};
 use crate::compile::{MapOptions, load_spec, map_network};
 use crate::input::compile;
 use crate::ir::memory_limit;
 use crate::run::{fail, file_stem, inputs, internal, print_rates, threads};
+use neurc_backends::cpu::fixed::FixedRun;
 use neurc_compiler::passes::expand::human_bytes;
 use neurc_emulator::{Chip, report};
 use neurc_ir::chip::{Arithmetic, ChipProgram};
-use neurc_runtime::chip::{self, ChipRunPlan};
+use neurc_runtime::chip::{ChipRecording, ChipRunPlan, ChipRunner, Emulation};
 use neurc_runtime::output::{self, Digest, InputFile, Override, PhaseTimes, RunInfo};
 use neurc_runtime::progress::{Progress, Stage};
 use std::io::Read;
@@ -38,10 +41,31 @@ struct Prepared {
     phases: PhaseTimes,
 }
 
-/// Runs a model or an image on the emulator.
+/// Runs a model or an image on the emulator, or in the CPU's fixed-point
+/// mode.
 pub fn run(args: &RunArgs) -> Outcome {
     let started = Instant::now();
     let json = args.model.json;
+    if let Some(precision @ (PrecisionArg::F64 | PrecisionArg::F32)) = args.precision {
+        let name = if precision == PrecisionArg::F64 {
+            "f64"
+        } else {
+            "f32"
+        };
+        return fail(
+            &format!(
+                "--precision {name} is the CPU target's floating point; a chip computes in fixed point"
+            ),
+            "drop --precision and choose the chip's arithmetic with --mode, or run the chip \
+             program on the CPU with --precision fixed",
+            json,
+        );
+    }
+    let engine = if args.precision == Some(PrecisionArg::Fixed) {
+        Engine::Fixed
+    } else {
+        Engine::Emulator
+    };
     let prepared = if is_image(&args.model.file) {
         from_image(args)
     } else {
@@ -86,20 +110,7 @@ pub fn run(args: &RunArgs) -> Outcome {
         );
         return Outcome::DoesNotFit;
     }
-    let arithmetic = match args.mode {
-        ModeArg::Hardware => Arithmetic::Hardware,
-        ModeArg::Lava => Arithmetic::Lava,
-    };
-    let setup = Instant::now();
-    let threads = threads(args.threads);
-    let chip = Chip::new(program, arithmetic).with_threads(threads);
-    phases.setup = setup.elapsed();
-    let progress = Progress::new(plan.steps, chip.dt(), args.quiet);
-    let simulate = Instant::now();
-    let ran = chip::run(&chip, &plan, Some(&progress));
-    progress.finish();
-    phases.simulate = simulate.elapsed();
-    let ran = match ran {
+    let runner = match ChipRunner::new(&program, plan) {
         Ok(r) => r,
         Err(error) => {
             return fail(
@@ -110,20 +121,70 @@ pub fn run(args: &RunArgs) -> Outcome {
             );
         }
     };
-    let chip_report = report::build(&chip, &ran.state, &ran.ledger);
-    let chip_json = match serde_json::to_value(&chip_report) {
-        Ok(v) => v,
-        Err(error) => return internal(&format!("the chip report does not serialise: {error}")),
+    let arithmetic = match args.mode {
+        ModeArg::Hardware => Arithmetic::Hardware,
+        ModeArg::Lava => Arithmetic::Lava,
     };
+    let spec_name = program.spec().name.clone();
+    let layout = runner.layout();
+    let progress = Progress::new(layout.steps, layout.dt, args.quiet);
+    let threads = threads(args.threads);
+    let setup = Instant::now();
+    let ran = match engine {
+        Engine::Emulator => {
+            let chip = Chip::new(program, arithmetic).with_threads(threads);
+            phases.setup = setup.elapsed();
+            let mut emulation = Emulation::new(&chip);
+            let simulate = Instant::now();
+            let recorded = runner.run(&mut emulation, Some(&progress));
+            phases.simulate = simulate.elapsed();
+            let chip_report = report::build(&chip, &emulation.state, &emulation.ledger);
+            let chip_json = match serde_json::to_value(&chip_report) {
+                Ok(v) => v,
+                Err(error) => {
+                    return internal(&format!("the chip report does not serialise: {error}"));
+                }
+            };
+            Ran {
+                recorded,
+                target: spec_name,
+                precision: arithmetic.name().to_string(),
+                threads: chip.threads(),
+                synapse_bytes: chip.heap_bytes(),
+                chip: Some((chip_report, chip_json)),
+            }
+        }
+        Engine::Fixed => {
+            let fixed = FixedRun::new(&program, arithmetic).map(|f| f.with_threads(threads));
+            drop(program);
+            let mut fixed = match fixed {
+                Ok(f) => f,
+                Err(error) => return internal(&error.to_string()),
+            };
+            phases.setup = setup.elapsed();
+            let simulate = Instant::now();
+            let recorded = runner.run(&mut fixed, Some(&progress));
+            phases.simulate = simulate.elapsed();
+            Ran {
+                recorded,
+                target: format!("cpu ({spec_name} program)"),
+                precision: format!("fixed-point {}", arithmetic.name()),
+                threads: fixed.threads(),
+                synapse_bytes: fixed.heap_bytes(),
+                chip: None,
+            }
+        }
+    };
+    progress.finish();
     let info = RunInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        target: chip.spec().name.clone(),
-        precision: arithmetic.name().to_string(),
-        threads: chip.threads(),
+        target: ran.target,
+        precision: ran.precision,
+        threads: ran.threads,
         started,
         phases,
         kernels: Vec::new(),
-        synapse_bytes: chip.heap_bytes(),
+        synapse_bytes: ran.synapse_bytes,
         peak_rss_bytes: neurc_runtime::memory::peak_rss_bytes(),
         overrides: args
             .model
@@ -135,10 +196,11 @@ pub fn run(args: &RunArgs) -> Outcome {
             })
             .collect(),
         inputs,
-        chip: Some(chip_json),
+        chip: ran.chip.as_ref().map(|(_, json)| json.clone()),
         ir,
     };
-    if let Err(error) = output::write_run(&dir, &ran.layout, &ran.recording, &info) {
+    let recorded = &ran.recorded;
+    if let Err(error) = output::write_run(&dir, &recorded.layout, &recorded.recording, &info) {
         return fail(
             &error.to_string(),
             "choose a writable directory with -o DIR",
@@ -146,24 +208,37 @@ pub fn run(args: &RunArgs) -> Outcome {
         );
     }
     if !args.quiet {
-        print_summary(&ran, &info, &chip_report, &dir);
+        print_summary(recorded, &info, ran.chip.as_ref().map(|(r, _)| r), &dir);
     }
     Outcome::Ok
+}
+
+/// What runs a chip program.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// The cycle-accurate emulator, with time and energy.
+    Emulator,
+    /// The CPU's fixed-point mode: the same spikes and registers, faster.
+    Fixed,
+}
+
+/// A finished run, with what its report names.
+struct Ran {
+    recorded: ChipRecording,
+    target: String,
+    precision: String,
+    threads: usize,
+    synapse_bytes: u64,
+    /// The emulator's chip report, and as JSON.
+    chip: Option<(report::ChipReport, serde_json::Value)>,
 }
 
 /// Compiles the model and maps it onto the target's chip system.
 fn from_model(args: &RunArgs, started: Instant) -> Result<Prepared, Outcome> {
     let json = args.model.json;
     let target = match args.target {
-        Target::Loihi => ChipTarget::Loihi,
+        Target::Loihi | Target::Cpu => ChipTarget::Loihi,
         Target::Loihi2 => ChipTarget::Loihi2,
-        Target::Cpu => {
-            return Err(fail(
-                "the CPU target runs models, not chip images",
-                "run the image with `neurc run IMAGE` alone",
-                json,
-            ));
-        }
     };
     let spec = load_spec(args.chip.as_deref(), target, json)?;
     let (compilation, mut network) = compile(&args.model)?;
@@ -285,9 +360,9 @@ fn run_plan_path(image: &Path) -> PathBuf {
 
 /// The closing summary on stderr: the run, then the chip report's.
 fn print_summary(
-    ran: &chip::ChipRun,
+    ran: &ChipRecording,
     info: &RunInfo,
-    chip_report: &report::ChipReport,
+    chip_report: Option<&report::ChipReport>,
     dir: &Path,
 ) {
     let layout = &ran.layout;
@@ -305,14 +380,19 @@ fn print_summary(
     );
     let p = &info.phases;
     eprintln!(
-        "wall time: compile and map {:.3} s, expand {:.3} s, emulate {:.3} s ({:.2}× real time)",
+        "wall time: compile and map {:.3} s, expand {:.3} s, {} {:.3} s ({:.2}× real time)",
         p.compile.as_secs_f64(),
         p.expand.as_secs_f64(),
+        if chip_report.is_some() {
+            "emulate"
+        } else {
+            "run"
+        },
         p.simulate.as_secs_f64(),
         duration / p.simulate.as_secs_f64().max(1e-9)
     );
     print_rates(layout, &ran.recording.spike_counts);
-    for line in chip_report.summary() {
+    for line in chip_report.iter().flat_map(|r| r.summary()) {
         eprintln!("{line}");
     }
     eprintln!("wrote {}", dir.display());

@@ -21,7 +21,10 @@ use std::time::Instant;
 
 /// Runs `neurc run`.
 pub fn run(args: &RunArgs) -> Outcome {
-    if args.target != Target::Cpu || crate::chip_run::is_image(&args.model.file) {
+    if args.target != Target::Cpu
+        || args.precision == Some(PrecisionArg::Fixed)
+        || crate::chip_run::is_image(&args.model.file)
+    {
         return crate::chip_run::run(args);
     }
     let started = Instant::now();
@@ -103,8 +106,8 @@ pub fn run(args: &RunArgs) -> Outcome {
         synapse_bytes,
     };
     match args.precision {
-        PrecisionArg::F64 => simulate::<f64>(&context, &instance),
-        PrecisionArg::F32 => simulate::<f32>(&context, &instance),
+        Some(PrecisionArg::F32) => simulate::<f32>(&context, &instance),
+        _ => simulate::<f64>(&context, &instance),
     }
 }
 

@@ -291,3 +291,104 @@ fn lava_arithmetic_is_selectable_and_reported() {
     assert!(stderr(&o).contains("in lava arithmetic"), "{}", stderr(&o));
     assert_eq!(report(&dir)["chip"]["arithmetic"], "lava");
 }
+
+/// The files two runs must agree on byte for byte, and the counts of
+/// their reports.
+fn assert_same_run(a: &Path, b: &Path, files: &[&str]) {
+    for file in files {
+        assert_eq!(
+            std::fs::read(a.join(file)).expect("the first run's file"),
+            std::fs::read(b.join(file)).expect("the second run's file"),
+            "{file}"
+        );
+    }
+    let (a, b) = (report(a), report(b));
+    assert_eq!(a["populations"], b["populations"]);
+    assert_eq!(a["projections"], b["projections"]);
+}
+
+#[test]
+fn the_cpu_fixed_point_mode_gives_the_emulators_spikes_and_registers() {
+    let dir = scratch("chip-fixed");
+    // A small Brunel network: Poisson drive, delays, both signs of weight.
+    let brunel = [
+        "run",
+        "examples/brunel.snn",
+        "--set",
+        "order=250",
+        "--duration",
+        "40 ms",
+        "-q",
+    ];
+    let emulated = dir.join("brunel-emulated");
+    let o = neurc(&[&brunel[..], &["--target", "loihi", "-o", path(&emulated)]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for threads in ["1", "2"] {
+        let fixed = dir.join(format!("brunel-fixed-{threads}"));
+        let o = neurc(
+            &[
+                &brunel[..],
+                &[
+                    "--precision",
+                    "fixed",
+                    "--threads",
+                    threads,
+                    "-o",
+                    path(&fixed),
+                ],
+            ]
+            .concat(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_same_run(&emulated, &fixed, &["spikes.csv", "spikes.npy"]);
+        let fixed = report(&fixed);
+        assert_eq!(fixed["target"], "cpu (loihi program)");
+        assert_eq!(fixed["precision"], "fixed-point hardware");
+        assert!(fixed.get("chip").is_none_or(Value::is_null), "{fixed}");
+    }
+    let drive = report(&emulated)["populations"][2]["spikes"]
+        .as_u64()
+        .expect("drive spikes");
+    assert!(drive > 700_000, "the drive's spikes are recorded: {drive}");
+
+    // A compiled image in lava arithmetic: u and v at every step.
+    let compiled = dir.join("cuba");
+    let o = neurc(&["compile", "examples/cuba.snn", "-o", path(&compiled), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let image = compiled.join("image.bin");
+    let cuba = [
+        "run",
+        path(&image),
+        "--mode",
+        "lava",
+        "--duration",
+        "100 ms",
+        "-q",
+    ];
+    let (emulated, fixed) = (dir.join("cuba-emulated"), dir.join("cuba-fixed"));
+    let o = neurc(&[&cuba[..], &["-o", path(&emulated)]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = neurc(&[&cuba[..], &["--precision", "fixed", "-o", path(&fixed)]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_same_run(&emulated, &fixed, &["spikes.npy", "exc_u.npy", "exc_v.npy"]);
+    assert_eq!(report(&fixed)["precision"], "fixed-point lava");
+}
+
+#[test]
+fn a_floating_point_precision_on_a_chip_target_is_refused() {
+    let dir = scratch("chip-float");
+    let o = neurc(&[
+        "run",
+        "examples/cuba.snn",
+        "--target",
+        "loihi",
+        "--precision",
+        "f32",
+        "-o",
+        path(&dir),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("--precision f32"), "{err}");
+    assert!(err.contains("--precision fixed"), "{err}");
+}

@@ -5,7 +5,7 @@ use crate::neuron::{Profile, Registers, Widths};
 use crate::noc::{self, Mesh};
 use crate::sources::Source;
 use crate::state::ChipState;
-use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram, PopulationSlice};
+use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram};
 use std::collections::{BTreeSet, HashMap};
 
 /// Where a spike message goes: an input axon, numbered across the whole
@@ -117,7 +117,6 @@ pub struct Chip {
     /// Per core, its first axon's [`AxonId`]; one more at the end.
     pub(crate) axon_bases: Vec<AxonId>,
     pub(crate) sources: Vec<Source>,
-    pub(crate) slices: Vec<PopulationSlice>,
     pub(crate) mesh: Mesh,
     /// The end-of-step barrier.
     pub(crate) barrier_ps: u64,
@@ -201,7 +200,6 @@ impl Chip {
             rest,
             axon_bases,
             sources,
-            slices: parts.slices,
             dt: parts.dt,
             seed: parts.seed,
             arithmetic,
@@ -260,68 +258,9 @@ impl Chip {
         self.threads
     }
 
-    /// The ids of the cores in use, in the order states index them.
-    pub fn core_ids(&self) -> impl ExactSizeIterator<Item = CoreId> + '_ {
-        self.cores.iter().map(|c| c.id)
-    }
-
-    /// Compartments of each core in use.
-    pub fn compartments(&self, core: usize) -> usize {
-        self.cores[core].len()
-    }
-
-    /// Where every spiking population's neurons are.
-    pub fn slices(&self) -> &[PopulationSlice] {
-        &self.slices
-    }
-
     /// Synapses of all cores.
     pub fn synapses(&self) -> u64 {
         self.cores.iter().map(|c| c.synapse_count).sum()
-    }
-
-    /// Synapses of input axon `axon`'s list.
-    #[inline]
-    pub(crate) fn list_len(&self, axon: AxonId) -> u32 {
-        let a = axon as usize;
-        u32::from(self.heads[a].delay != 0) + self.rest_first[a + 1] - self.rest_first[a]
-    }
-
-    /// The node index of each host source, in order.
-    pub fn source_nodes(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
-        self.sources.iter().map(|s| s.node())
-    }
-
-    /// Per core in use, per compartment, the synapses one of its spikes
-    /// reaches: the sum of the list lengths of its output axons.
-    pub fn compartment_fan_outs(&self) -> Vec<Vec<u64>> {
-        self.cores
-            .iter()
-            .map(|core| {
-                (0..core.len())
-                    .map(|c| self.fan_out(core.outputs_of(c)))
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// Per host source, per neuron, the synapses one of its spikes reaches.
-    pub fn source_fan_outs(&self) -> Vec<Vec<u64>> {
-        self.sources
-            .iter()
-            .map(|source| {
-                (0..source.size() as usize)
-                    .map(|n| self.fan_out(source.destinations(n)))
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn fan_out(&self, destinations: &[AxonId]) -> u64 {
-        destinations
-            .iter()
-            .map(|&a| u64::from(self.list_len(a)))
-            .sum()
     }
 
     /// The core whose input axon `axon` is, searching up from `core`, a

@@ -138,11 +138,6 @@ impl Source {
         &self.destinations[start as usize..end as usize]
     }
 
-    /// Its population's node index.
-    pub(crate) fn node(&self) -> u32 {
-        self.node
-    }
-
     /// Its neurons.
     pub(crate) fn size(&self) -> u32 {
         self.size

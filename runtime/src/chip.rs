@@ -1,7 +1,8 @@
 //! Chip runs: a network's populations and probes found on a chip program
-//! ([`ChipRunPlan`]), and a run of the emulator that records them in the
-//! same form as the CPU executors ([`run`]), so one set of writers serves
-//! every target.
+//! ([`ChipRunPlan`], [`ChipRunner`]), and a run of the program on the
+//! emulator or in the CPU's fixed-point mode (a [`ChipEngine`]) that
+//! records them in the same form as the CPU executors, so one set of
+//! writers serves every target.
 //!
 //! On the chip a neuron is the soma (last compartment) of its compartment
 //! tree. A spike probe records the soma's spikes; a state probe records
@@ -12,9 +13,10 @@ use crate::instance::SpikeProbe;
 use crate::output::{PopulationLayout, ProjectionLayout, RunLayout, TraceLayout};
 use crate::progress::Progress;
 use crate::recording::{Recording, SpikeEvents, Trace};
+use neurc_backends::cpu::fixed::FixedRun;
 use neurc_emulator::report::Ledger;
 use neurc_emulator::{Chip, ChipState};
-use neurc_ir::chip::ChipProgram;
+use neurc_ir::chip::{ChipProgram, OutputAxon};
 use neurc_ir::{Network, NeuronRange, Probe};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -173,6 +175,134 @@ impl ChipRunPlan {
     }
 }
 
+/// What steps a chip program, and what the run reads of it after each
+/// step: the emulator ([`Emulation`]) or the CPU's fixed-point mode
+/// ([`FixedRun`]), which compute the same spikes and registers. Cores and
+/// sources are indexed in the program's order.
+pub trait ChipEngine {
+    /// Runs one timestep.
+    fn step(&mut self);
+    /// The compartments of core `core` that spiked on the last step, in
+    /// any order.
+    fn spikes(&self, core: usize) -> impl Iterator<Item = u32> + '_;
+    /// The spikes each neuron of host source `source` sent on the last
+    /// step.
+    fn source_spikes(&self, source: usize) -> &[u32];
+    /// The u register of a compartment.
+    fn u(&self, core: usize, compartment: usize) -> i64;
+    /// The v register of a compartment.
+    fn v(&self, core: usize, compartment: usize) -> i64;
+}
+
+/// The emulator as a [`ChipEngine`]: the chip, its state, and the ledger
+/// of its steps' time and energy.
+pub struct Emulation<'a> {
+    /// The chip.
+    pub chip: &'a Chip,
+    /// Its state.
+    pub state: ChipState,
+    /// Its steps so far.
+    pub ledger: Ledger,
+}
+
+impl<'a> Emulation<'a> {
+    /// `chip` at its initial state.
+    pub fn new(chip: &'a Chip) -> Emulation<'a> {
+        Emulation {
+            chip,
+            state: chip.initial_state(),
+            ledger: Ledger::new(),
+        }
+    }
+}
+
+impl ChipEngine for Emulation<'_> {
+    fn step(&mut self) {
+        let stats = self.chip.step(&mut self.state);
+        self.ledger.record(self.chip, &stats);
+    }
+
+    fn spikes(&self, core: usize) -> impl Iterator<Item = u32> + '_ {
+        self.state.spikes(core)
+    }
+
+    fn source_spikes(&self, source: usize) -> &[u32] {
+        self.state.source_spikes(source)
+    }
+
+    fn u(&self, core: usize, compartment: usize) -> i64 {
+        self.state.u(core, compartment)
+    }
+
+    fn v(&self, core: usize, compartment: usize) -> i64 {
+        self.state.v(core, compartment)
+    }
+}
+
+impl ChipEngine for FixedRun {
+    fn step(&mut self) {
+        FixedRun::step(self);
+    }
+
+    fn spikes(&self, core: usize) -> impl Iterator<Item = u32> + '_ {
+        self.core_spikes(core).iter().copied()
+    }
+
+    fn source_spikes(&self, source: usize) -> &[u32] {
+        FixedRun::source_spikes(self, source)
+    }
+
+    fn u(&self, core: usize, compartment: usize) -> i64 {
+        FixedRun::u(self, core, compartment)
+    }
+
+    fn v(&self, core: usize, compartment: usize) -> i64 {
+        FixedRun::v(self, core, compartment)
+    }
+}
+
+/// The synapses one spike reaches: per core per compartment, and per host
+/// source per neuron.
+struct FanOuts {
+    compartments: Vec<Vec<u64>>,
+    sources: Vec<Vec<u64>>,
+}
+
+impl FanOuts {
+    fn of(program: &ChipProgram) -> FanOuts {
+        let index: HashMap<_, _> = program
+            .cores()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        let fan_outs = |senders: usize, axons: &[OutputAxon]| {
+            let mut reached = vec![0u64; senders];
+            for axon in axons {
+                let list = index
+                    .get(&axon.core)
+                    .and_then(|&core| program.cores()[core].input_axons.get(axon.axon as usize));
+                if let (Some(sender), Some(list)) = (reached.get_mut(axon.source as usize), list) {
+                    *sender += u64::from(list.count);
+                }
+            }
+            reached
+        };
+        FanOuts {
+            compartments: program
+                .cores()
+                .iter()
+                .map(|c| fan_outs(c.compartments.len(), &c.output_axons))
+                .collect(),
+            sources: program
+                .inputs()
+                .iter()
+                .map(|input| fan_outs(input.size as usize, &input.output_axons))
+                .collect(),
+        }
+    }
+}
+
 /// Where each population's neurons are on the chip.
 struct Placement {
     /// Per population, per neuron, its soma (core, compartment); empty for
@@ -186,9 +316,13 @@ struct Placement {
 }
 
 impl Placement {
-    fn new(chip: &Chip, plan: &ChipRunPlan, fan_outs: &FanOuts) -> Result<Placement, ChipRunError> {
-        let core_index: HashMap<_, _> =
-            chip.core_ids().enumerate().map(|(i, id)| (id, i)).collect();
+    fn new(program: &ChipProgram, plan: &ChipRunPlan) -> Result<Placement, ChipRunError> {
+        let core_index: HashMap<_, _> = program
+            .cores()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
         let by_node: HashMap<u32, usize> = plan
             .populations
             .iter()
@@ -200,14 +334,16 @@ impl Placement {
             .iter()
             .map(|p| vec![(u32::MAX, u32::MAX); if p.source { 0 } else { p.size as usize }])
             .collect();
-        let mut owners: Vec<Vec<Option<(u32, u32)>>> = (0..chip.core_ids().len())
-            .map(|c| vec![None; chip.compartments(c)])
+        let mut owners: Vec<Vec<Option<(u32, u32)>>> = program
+            .cores()
+            .iter()
+            .map(|c| vec![None; c.compartments.len()])
             .collect();
         let mismatch = |p: usize| ChipRunError::Mismatch {
             name: plan.populations[p].name.clone(),
             size: plan.populations[p].size,
         };
-        for slice in chip.slices() {
+        for slice in program.slices() {
             let Some(&population) = by_node.get(&slice.node.0) else {
                 continue;
             };
@@ -229,24 +365,18 @@ impl Placement {
                 return Err(mismatch(p));
             }
         }
-        let sources = chip
-            .source_nodes()
-            .zip(&fan_outs.sources)
-            .map(|(node, fan_outs)| {
-                let index = by_node.get(&node).copied();
-                match index {
-                    Some(p)
-                        if plan.populations[p].source
-                            && plan.populations[p].size as usize == fan_outs.len() =>
-                    {
-                        Ok(p)
-                    }
-                    Some(p) => Err(mismatch(p)),
-                    None => Err(ChipRunError::Mismatch {
-                        name: format!("node{node}"),
-                        size: fan_outs.len() as u32,
-                    }),
+        let sources = program
+            .inputs()
+            .iter()
+            .map(|input| match by_node.get(&input.node.0).copied() {
+                Some(p) if plan.populations[p].source && plan.populations[p].size == input.size => {
+                    Ok(p)
                 }
+                Some(p) => Err(mismatch(p)),
+                None => Err(ChipRunError::Mismatch {
+                    name: format!("node{}", input.node.0),
+                    size: input.size,
+                }),
             })
             .collect::<Result<_, _>>()?;
         Ok(Placement {
@@ -257,160 +387,169 @@ impl Placement {
     }
 }
 
-/// The synapses one spike reaches: per core per compartment, and per host
-/// source per neuron.
-struct FanOuts {
-    compartments: Vec<Vec<u64>>,
-    sources: Vec<Vec<u64>>,
+/// A plan matched to a chip program: where its populations and probes
+/// are, ready to record a run of either engine.
+pub struct ChipRunner {
+    plan: ChipRunPlan,
+    placement: Placement,
+    fan_outs: FanOuts,
+    layout: RunLayout,
 }
 
-/// What a chip run gives.
-pub struct ChipRun {
+/// What a chip run records.
+pub struct ChipRecording {
     /// The network's layout for the writers.
     pub layout: RunLayout,
     /// Spikes, traces and counts, as the CPU executors record them.
     pub recording: Recording,
-    /// The chip's steps.
-    pub ledger: Ledger,
-    /// The state at the end.
-    pub state: ChipState,
 }
 
-/// Runs `chip` for the plan's steps, recording its probes.
-pub fn run(
-    chip: &Chip,
-    plan: &ChipRunPlan,
-    progress: Option<&Progress>,
-) -> Result<ChipRun, ChipRunError> {
-    let fan_outs = FanOuts {
-        compartments: chip.compartment_fan_outs(),
-        sources: chip.source_fan_outs(),
-    };
-    let placement = Placement::new(chip, plan, &fan_outs)?;
-    for probe in plan.spike_probes.iter().chain(&plan.state_probes) {
-        let population = &plan.populations[probe.population];
-        if probe.neurons.end > population.size || probe.neurons.start > probe.neurons.end {
-            return Err(ChipRunError::Probe {
-                name: population.name.clone(),
-                start: probe.neurons.start,
-                end: probe.neurons.end,
-                size: population.size,
-            });
+impl ChipRunner {
+    /// Finds the plan's populations on `program`, refusing a plan that
+    /// does not belong to it.
+    pub fn new(program: &ChipProgram, plan: ChipRunPlan) -> Result<ChipRunner, ChipRunError> {
+        let placement = Placement::new(program, &plan)?;
+        for probe in plan.spike_probes.iter().chain(&plan.state_probes) {
+            let population = &plan.populations[probe.population];
+            if probe.neurons.end > population.size || probe.neurons.start > probe.neurons.end {
+                return Err(ChipRunError::Probe {
+                    name: population.name.clone(),
+                    start: probe.neurons.start,
+                    end: probe.neurons.end,
+                    size: population.size,
+                });
+            }
         }
+        let fan_outs = FanOuts::of(program);
+        let layout = layout(program, &plan, &placement, &fan_outs);
+        Ok(ChipRunner {
+            plan,
+            placement,
+            fan_outs,
+            layout,
+        })
     }
-    let layout = layout(chip, plan, &placement, &fan_outs);
-    let FanOuts {
-        compartments: compartment_fan_outs,
-        sources: source_fan_outs,
-    } = fan_outs;
-    let mut recording = Recording {
-        spikes: vec![SpikeEvents::default(); plan.spike_probes.len()],
-        traces: vec![Trace::default(); layout.trace_probes.len()],
-        spike_counts: vec![0; plan.populations.len()],
-        synaptic_events: vec![0; layout.projections.len()],
-    };
-    let projection_of: Vec<Option<usize>> = (0..plan.populations.len())
-        .map(|p| layout.projections.iter().position(|proj| proj.pre == p))
-        .collect();
-    let probes_of: Vec<Vec<usize>> = (0..plan.populations.len())
-        .map(|p| {
-            (0..plan.spike_probes.len())
-                .filter(|&k| plan.spike_probes[k].population == p)
-                .collect()
-        })
-        .collect();
-    let registers: Vec<fn(&ChipState, usize, usize) -> i64> = layout
-        .trace_probes
-        .iter()
-        .map(|probe| {
-            if probe.variable == "u" {
-                ChipState::u
-            } else {
-                ChipState::v
-            }
-        })
-        .collect();
-    let mut this_step: Vec<Vec<u32>> = vec![Vec::new(); plan.spike_probes.len()];
-    let mut state = chip.initial_state();
-    let mut ledger = Ledger::new();
-    for step in 0..plan.steps {
-        let stats = chip.step(&mut state);
-        ledger.record(chip, &stats);
-        let mut spiked = |population: usize, neuron: u32, times: u32, fan_out: u64| {
-            recording.spike_counts[population] += u64::from(times);
-            if let Some(projection) = projection_of[population] {
-                recording.synaptic_events[projection] += u64::from(times) * fan_out;
-            }
-            for &k in &probes_of[population] {
-                let range = plan.spike_probes[k].neurons;
-                if (range.start..range.end).contains(&neuron) {
-                    this_step[k].extend(std::iter::repeat_n(neuron, times as usize));
-                }
-            }
+
+    /// The layout the run will have.
+    pub fn layout(&self) -> &RunLayout {
+        &self.layout
+    }
+
+    /// Runs `engine` for the plan's steps, recording its probes.
+    pub fn run(self, engine: &mut impl ChipEngine, progress: Option<&Progress>) -> ChipRecording {
+        let ChipRunner {
+            plan,
+            placement,
+            fan_outs,
+            layout,
+        } = self;
+        let mut recording = Recording {
+            spikes: vec![SpikeEvents::default(); plan.spike_probes.len()],
+            traces: vec![Trace::default(); layout.trace_probes.len()],
+            spike_counts: vec![0; plan.populations.len()],
+            synaptic_events: vec![0; layout.projections.len()],
         };
-        for (core, fan_outs) in compartment_fan_outs.iter().enumerate() {
-            for compartment in state.spikes(core) {
-                if let Some((population, neuron)) = placement.owners[core][compartment as usize] {
-                    spiked(
-                        population as usize,
-                        neuron,
-                        1,
-                        fan_outs[compartment as usize],
-                    );
+        let projection_of: Vec<Option<usize>> = (0..plan.populations.len())
+            .map(|p| layout.projections.iter().position(|proj| proj.pre == p))
+            .collect();
+        let probes_of: Vec<Vec<usize>> = (0..plan.populations.len())
+            .map(|p| {
+                (0..plan.spike_probes.len())
+                    .filter(|&k| plan.spike_probes[k].population == p)
+                    .collect()
+            })
+            .collect();
+        let u_register: Vec<bool> = layout
+            .trace_probes
+            .iter()
+            .map(|probe| probe.variable == "u")
+            .collect();
+        let mut this_step: Vec<Vec<u32>> = vec![Vec::new(); plan.spike_probes.len()];
+        for step in 0..plan.steps {
+            engine.step();
+            let mut spiked = |population: usize, neuron: u32, times: u32, fan_out: u64| {
+                recording.spike_counts[population] += u64::from(times);
+                if let Some(projection) = projection_of[population] {
+                    recording.synaptic_events[projection] += u64::from(times) * fan_out;
+                }
+                for &k in &probes_of[population] {
+                    let range = plan.spike_probes[k].neurons;
+                    if (range.start..range.end).contains(&neuron) {
+                        this_step[k].extend(std::iter::repeat_n(neuron, times as usize));
+                    }
+                }
+            };
+            for (core, fan_outs) in fan_outs.compartments.iter().enumerate() {
+                for compartment in engine.spikes(core) {
+                    if let Some((population, neuron)) = placement.owners[core][compartment as usize]
+                    {
+                        spiked(
+                            population as usize,
+                            neuron,
+                            1,
+                            fan_outs[compartment as usize],
+                        );
+                    }
                 }
             }
-        }
-        for (source, &population) in placement.sources.iter().enumerate() {
-            for (neuron, &times) in state.source_spikes(source).iter().enumerate() {
-                if times > 0 {
-                    spiked(
-                        population,
-                        neuron as u32,
-                        times,
-                        source_fan_outs[source][neuron],
-                    );
+            for (source, &population) in placement.sources.iter().enumerate() {
+                for (neuron, &times) in engine.source_spikes(source).iter().enumerate() {
+                    if times > 0 {
+                        spiked(
+                            population,
+                            neuron as u32,
+                            times,
+                            fan_outs.sources[source][neuron],
+                        );
+                    }
                 }
             }
+            for (k, neurons) in this_step.iter_mut().enumerate() {
+                neurons.sort_unstable();
+                let events = &mut recording.spikes[k];
+                events
+                    .steps
+                    .extend(std::iter::repeat_n(step, neurons.len()));
+                events.neurons.append(neurons);
+            }
+            for ((trace, probe), &u) in recording
+                .traces
+                .iter_mut()
+                .zip(&layout.trace_probes)
+                .zip(&u_register)
+            {
+                let somas = &placement.somas[probe.population];
+                trace
+                    .values
+                    .extend((probe.neurons.start..probe.neurons.end).map(|n| {
+                        let (core, compartment) = somas[n as usize];
+                        let (core, compartment) = (core as usize, compartment as usize);
+                        let register = if u {
+                            engine.u(core, compartment)
+                        } else {
+                            engine.v(core, compartment)
+                        };
+                        register as f64
+                    }));
+            }
+            if let Some(progress) = progress
+                && (step + 1) % 64 == 0
+            {
+                progress.set_position(step + 1);
+            }
         }
-        for (k, neurons) in this_step.iter_mut().enumerate() {
-            neurons.sort_unstable();
-            let events = &mut recording.spikes[k];
-            events
-                .steps
-                .extend(std::iter::repeat_n(step, neurons.len()));
-            events.neurons.append(neurons);
-        }
-        for ((trace, probe), register) in recording
-            .traces
-            .iter_mut()
-            .zip(&layout.trace_probes)
-            .zip(&registers)
-        {
-            let somas = &placement.somas[probe.population];
-            trace
-                .values
-                .extend((probe.neurons.start..probe.neurons.end).map(|n| {
-                    let (core, compartment) = somas[n as usize];
-                    register(&state, core as usize, compartment as usize) as f64
-                }));
-        }
-        if let Some(progress) = progress
-            && (step + 1) % 64 == 0
-        {
-            progress.set_position(step + 1);
-        }
+        ChipRecording { layout, recording }
     }
-    Ok(ChipRun {
-        layout,
-        recording,
-        ledger,
-        state,
-    })
 }
 
 /// The run's layout: the plan's populations, each sending population's
 /// outgoing synapses as one projection, and u and v of every state probe.
-fn layout(chip: &Chip, plan: &ChipRunPlan, placement: &Placement, fan_outs: &FanOuts) -> RunLayout {
+fn layout(
+    program: &ChipProgram,
+    plan: &ChipRunPlan,
+    placement: &Placement,
+    fan_outs: &FanOuts,
+) -> RunLayout {
     let mut outgoing = vec![0u64; plan.populations.len()];
     for (p, somas) in placement.somas.iter().enumerate() {
         outgoing[p] += somas
@@ -422,9 +561,9 @@ fn layout(chip: &Chip, plan: &ChipRunPlan, placement: &Placement, fan_outs: &Fan
         outgoing[p] += fan_outs.sources[source].iter().sum::<u64>();
     }
     RunLayout {
-        dt: chip.dt(),
+        dt: program.dt(),
         steps: plan.steps,
-        seed: chip.seed(),
+        seed: program.seed(),
         populations: plan
             .populations
             .iter()

@@ -229,6 +229,12 @@ fn axon_rule(
 }
 
 impl Delivery {
+    /// Bytes its synapses and axons hold.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.synapses.len() * std::mem::size_of::<Synapse>()
+            + self.axons.len() * std::mem::size_of::<Axon>()
+    }
+
     /// The slot of every ring that step `step` consumes.
     pub(super) fn slot(&self, step: u64) -> usize {
         (step & ((1u64 << self.slot_bits) - 1)) as usize

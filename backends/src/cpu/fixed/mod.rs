@@ -352,6 +352,30 @@ impl FixedRun {
         })
     }
 
+    /// The spikes each neuron of host source `source` (in the program's
+    /// order) sent on the last completed step.
+    ///
+    /// # Panics
+    /// If there is no such source.
+    pub fn source_spikes(&self, source: usize) -> &[u32] {
+        self.sources.counts(source)
+    }
+
+    /// Bytes the run holds for its synapses, axons, accumulators, wiring
+    /// and compartment state: what its memory grows with.
+    pub fn heap_bytes(&self) -> u64 {
+        let cores: usize = self
+            .cores
+            .iter()
+            .map(|c| {
+                8 * (c.u.len() + c.v.len() + c.refractory.len() + c.join.len() + c.bias.len())
+                    + 4 * (c.spikes.len() + c.first.len() + c.targets.len())
+            })
+            .sum();
+        (self.delivery.heap_bytes() + 8 * self.sums.len() + cores + self.sources.heap_bytes())
+            as u64
+    }
+
     /// Synapses walked by spike messages since the start: the synaptic
     /// events (a Poisson count of k walks a list k times).
     pub fn synaptic_events(&self) -> u64 {

@@ -1,9 +1,7 @@
 //! The host's spike sources: Poisson neurons drawing from the same
 //! per-neuron streams as the CPU target, and neurons that spike on listed
-//! steps.
-//!
-//! A neuron with no output axon is left out: its spikes reach nothing,
-//! and its stream is its own, so skipping its draws changes nothing else.
+//! steps. Every neuron fires, whether or not its spikes reach a core, so
+//! that a run records the same source spikes as the emulator.
 
 use crate::cpu::random::{ConstantPoisson, Stream, poisson, stream};
 use neurc_ir::chip::{InputSource, SourceKind};
@@ -20,12 +18,17 @@ pub(super) struct Sources {
 /// mean beyond them, or of one neuron only, is drawn by [`poisson`].
 const MAX_TABLES: usize = 256;
 
-/// One source: its neurons that reach something, and where.
+/// One source: its neurons, where their spikes go, and what they sent on
+/// the last step.
 struct Source {
     drive: Drive,
     /// Neuron i's targets are `targets[first[i] .. first[i + 1]]`.
     first: Vec<u32>,
     targets: Vec<u32>,
+    /// The spikes each neuron sent on the last step.
+    counts: Vec<u32>,
+    /// The neurons whose count is not 0.
+    fired: Vec<u32>,
 }
 
 enum Drive {
@@ -73,8 +76,7 @@ impl Sources {
         let mut sources = Vec::with_capacity(inputs.len());
         for input in inputs {
             let (first, targets) = targets_of(input);
-            let reaches = |i: u32| first[i as usize] < first[i as usize + 1];
-            let neurons = (0..input.size).filter(|&i| reaches(i));
+            let neurons = 0..input.size;
             let drive = match &input.kind {
                 SourceKind::Poisson { mean_per_step } => {
                     let mut uses: HashMap<u64, usize> = HashMap::new();
@@ -114,6 +116,8 @@ impl Sources {
                 drive,
                 first,
                 targets,
+                counts: vec![0; input.size as usize],
+                fired: Vec::new(),
             });
         }
         Sources {
@@ -128,9 +132,18 @@ impl Sources {
     pub(super) fn fire(&mut self, step: u64, mut send: impl FnMut(&[u32], u32)) {
         let tables = &self.tables;
         for source in &mut self.sources {
-            let targets_of = |neuron: u32| {
+            for &neuron in &source.fired {
+                source.counts[neuron as usize] = 0;
+            }
+            source.fired.clear();
+            let mut spike = |neuron: u32, count: u32| {
                 let i = neuron as usize;
-                &source.targets[source.first[i] as usize..source.first[i + 1] as usize]
+                source.counts[i] = count;
+                source.fired.push(neuron);
+                send(
+                    &source.targets[source.first[i] as usize..source.first[i + 1] as usize],
+                    count,
+                );
             };
             match &mut source.drive {
                 Drive::Poisson(neurons) => {
@@ -142,7 +155,7 @@ impl Sources {
                             }
                         };
                         if count >= 1.0 {
-                            send(targets_of(neuron.neuron), count as u32);
+                            spike(neuron.neuron, count as u32);
                         }
                     }
                 }
@@ -153,19 +166,36 @@ impl Sources {
                 } => {
                     if due(steps, next, step) {
                         for &neuron in neurons.iter() {
-                            send(targets_of(neuron), 1);
+                            spike(neuron, 1);
                         }
                     }
                 }
                 Drive::Each(neurons) => {
                     for neuron in neurons {
                         if due(&neuron.steps, &mut neuron.next, step) {
-                            send(targets_of(neuron.neuron), 1);
+                            spike(neuron.neuron, 1);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Bytes the sources' wiring and counts hold.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.sources
+            .iter()
+            .map(|s| 4 * (s.first.len() + s.targets.len() + s.counts.len()))
+            .sum()
+    }
+
+    /// The spikes each neuron of source `source` sent on the last step
+    /// fired.
+    ///
+    /// # Panics
+    /// If there is no such source.
+    pub(super) fn counts(&self, source: usize) -> &[u32] {
+        &self.sources[source].counts
     }
 }
 
