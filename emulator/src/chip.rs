@@ -36,8 +36,9 @@ pub(crate) struct Format {
     /// Hardware arithmetic: a weight is shifted left by
     /// `6 + weight_exponent` (right if negative).
     pub(crate) shift: i8,
-    /// Lava arithmetic: the accumulator group of the weight exponent.
-    pub(crate) group: u8,
+    /// Lava arithmetic: where the accumulator group of the weight
+    /// exponent starts within a ring slot (group × compartments).
+    pub(crate) group_offset: u32,
 }
 
 /// One core's configuration.
@@ -51,7 +52,6 @@ pub(crate) struct Core {
     /// The compartment each one joins, or `u32::MAX` for none.
     pub(crate) parent: Vec<u32>,
     pub(crate) initial: Vec<Registers>,
-    pub(crate) formats: Vec<Format>,
     /// Lava arithmetic: the weight exponent of each accumulator group (one
     /// group in hardware arithmetic, whose exponent is unused).
     pub(crate) group_exponents: Vec<i8>,
@@ -60,21 +60,35 @@ pub(crate) struct Core {
     /// Per compartment, its output axons: `outputs[offsets[c]..offsets[c + 1]]`.
     pub(crate) output_offsets: Vec<u32>,
     pub(crate) outputs: Vec<AxonId>,
-    /// Slots of the accumulator ring: the longest delay.
-    pub(crate) slots: u32,
+}
+
+/// What a message needs of the core it reaches, kept apart from the rest
+/// of [`Core`]: a step's messages reach thousands of cores in no order,
+/// and these few figures of every core stay in the cache where whole
+/// cores would not.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Receiver {
     /// Where its accumulators start in the state's array.
     pub(crate) accumulator_base: usize,
+    /// Accumulators per ring slot: groups × compartments.
+    pub(crate) stride: u32,
+    /// Slots of the accumulator ring: the longest delay.
+    pub(crate) slots: u32,
+    /// Its first synapse format in the chip's `formats`.
+    pub(crate) first_format: u32,
+}
+
+impl Receiver {
+    /// Its accumulators: every slot's.
+    pub(crate) fn accumulator_len(&self) -> usize {
+        self.slots as usize * self.stride as usize
+    }
 }
 
 impl Core {
     /// Compartments.
     pub(crate) fn len(&self) -> usize {
         self.bias.len()
-    }
-
-    /// Its accumulators: `slots × groups × compartments`.
-    pub(crate) fn accumulator_len(&self) -> usize {
-        self.slots as usize * self.groups() * self.len()
     }
 
     /// Accumulator groups per compartment per slot.
@@ -102,6 +116,10 @@ pub struct Chip {
     pub(crate) arithmetic: Arithmetic,
     pub(crate) widths: Widths,
     pub(crate) cores: Vec<Core>,
+    /// Per core, what its messages need.
+    pub(crate) receivers: Vec<Receiver>,
+    /// The synapse formats of all cores, core after core.
+    pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
     /// Per input axon (numbered by [`AxonId`]), the first synapse of its
@@ -170,15 +188,23 @@ impl Chip {
                 })
             })
             .sum();
-        let mut cores: Vec<Core> = parts
-            .cores
-            .into_iter()
-            .map(|core| configure(core, &widths, arithmetic, &index_of))
-            .collect();
+        let mut cores = Vec::with_capacity(parts.cores.len());
+        let mut receivers = Vec::with_capacity(parts.cores.len());
+        let mut formats = Vec::new();
         let mut accumulator_len = 0;
-        for core in &mut cores {
-            core.accumulator_base = accumulator_len;
-            accumulator_len += core.accumulator_len();
+        for program in parts.cores {
+            let slots = program.delay_slots.max(1);
+            let (core, core_formats) = configure(program, &widths, arithmetic, &index_of);
+            let receiver = Receiver {
+                accumulator_base: accumulator_len,
+                stride: (core.groups() * core.len()) as u32,
+                slots,
+                first_format: formats.len() as u32,
+            };
+            accumulator_len += receiver.accumulator_len();
+            formats.extend(core_formats);
+            cores.push(core);
+            receivers.push(receiver);
         }
         let sources = parts
             .inputs
@@ -194,6 +220,8 @@ impl Chip {
             widths,
             mesh,
             cores,
+            receivers,
+            formats,
             accumulator_len,
             heads,
             rest_first,
@@ -325,13 +353,13 @@ fn occupancy(spec: &ChipSpec, ids: &[CoreId]) -> (u32, u32, u32, u32) {
     )
 }
 
-/// One core's configuration from its program.
+/// One core's configuration from its program, and its synapse formats.
 fn configure(
     core: CoreProgram,
     widths: &Widths,
     arithmetic: Arithmetic,
     index_of: &impl Fn(CoreId, u32) -> AxonId,
-) -> Core {
+) -> (Core, Vec<Format>) {
     let profiles = core
         .profiles
         .iter()
@@ -353,10 +381,11 @@ fn configure(
         .iter()
         .map(|format| Format {
             shift: widths.shift as i8 + format.weight_exponent,
-            group: group_exponents
+            group_offset: (group_exponents
                 .iter()
                 .position(|&e| e == format.weight_exponent)
-                .unwrap_or(0) as u8,
+                .unwrap_or(0)
+                * core.compartments.len()) as u32,
         })
         .collect();
     let (output_offsets, outputs) = group_by_source(
@@ -366,7 +395,7 @@ fn configure(
             .map(|o| (o.source, index_of(o.core, o.axon))),
     );
     let compartments = &core.compartments;
-    Core {
+    let configured = Core {
         id: core.id,
         profiles,
         profile_of: compartments.iter().map(|c| c.profile).collect(),
@@ -386,14 +415,12 @@ fn configure(
                 refractory: 0,
             })
             .collect(),
-        formats,
         group_exponents,
         synapse_count: core.synapses.weight.len() as u64,
         output_offsets,
         outputs,
-        slots: core.delay_slots.max(1),
-        accumulator_base: 0,
-    }
+    };
+    (configured, formats)
 }
 
 /// Every input axon's synapse list, split into its first synapse (at the

@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{AxonId, Chip, Core, Synapse};
+use crate::chip::{AxonId, Chip, Core, Receiver, Synapse};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{Inputs, update};
 use crate::noc::LinkLoads;
@@ -99,13 +99,14 @@ impl Chip {
         } = state;
         let work = |(k, ((states, fired), accumulators)): UpdateRun<'_>| {
             let first = k * run;
-            let base = self.cores.get(first).map_or(0, |c| c.accumulator_base);
+            let base = self.receivers.get(first).map_or(0, |r| r.accumulator_base);
             let mut counts = Counts::default();
             for (i, (state, fired)) in states.iter_mut().zip(fired).enumerate() {
-                let core = &self.cores[first + i];
-                let own =
-                    &mut accumulators[core.accumulator_base - base..][..core.accumulator_len()];
-                counts += &self.update_core(core, state, own, fired, step);
+                let (core, receiver) = (&self.cores[first + i], &self.receivers[first + i]);
+                let own = &mut accumulators[receiver.accumulator_base - base..]
+                    [..receiver.accumulator_len()];
+                let slot = (step % u64::from(receiver.slots)) as usize;
+                counts += &self.update_core(core, state, own, slot, fired);
             }
             counts
         };
@@ -133,8 +134,8 @@ impl Chip {
     /// thread takes them all without splitting).
     fn split_accumulators<'a>(&self, mut all: &'a mut [i64], run: usize) -> Vec<&'a mut [i64]> {
         let mut runs = Vec::with_capacity(self.threads);
-        for cores in self.cores.chunks(run) {
-            let length: usize = cores.iter().map(Core::accumulator_len).sum();
+        for receivers in self.receivers.chunks(run) {
+            let length: usize = receivers.iter().map(Receiver::accumulator_len).sum();
             let (mine, rest) = std::mem::take(&mut all).split_at_mut(length);
             runs.push(mine);
             all = rest;
@@ -142,19 +143,19 @@ impl Chip {
         runs
     }
 
-    /// Services the compartments of one core in order.
+    /// Services the compartments of one core in order, taking their input
+    /// from ring slot `slot` of its accumulators.
     fn update_core(
         &self,
         core: &Core,
         state: &mut CoreState,
         accumulators: &mut [i64],
+        slot: usize,
         fired: &mut Fired,
-        step: u64,
     ) -> Counts {
         let timing = &self.spec.timing;
         let n = core.len();
-        let groups = core.groups();
-        let base = (step % u64::from(core.slots)) as usize * groups * n;
+        let base = slot * core.groups() * n;
         let mut counts = Counts::default();
         let mut clock = 0u64;
         fired.clear();
@@ -274,7 +275,7 @@ impl Chip {
                 step,
                 first,
                 owned: self.axon_bases[first]..self.axon_bases[first + receivers.len()],
-                accumulator_base: self.cores.get(first).map_or(0, |c| c.accumulator_base),
+                accumulator_base: self.receivers.get(first).map_or(0, |r| r.accumulator_base),
                 accumulators,
                 receivers,
                 lane,
@@ -380,6 +381,9 @@ pub(crate) struct Lane {
     /// Per owned core, where its group in `queue` starts (and, while the
     /// queue fills, where its next message goes).
     starts: Vec<u32>,
+    /// Per owned core, the messages (spikes) and synaptic operations it
+    /// received.
+    received: Vec<(u64, u64)>,
 }
 
 impl Lane {
@@ -503,19 +507,14 @@ impl Delivery<'_> {
         self.lane.messages = messages;
     }
 
-    /// Asks for the accumulator a message's first synapse adds to, and its
-    /// core's queue.
+    /// Asks for the accumulator a message's first synapse adds to.
     #[inline]
     fn prefetch_target(&self, message: &Message) {
-        let index = message.core as usize;
-        let state = &self.receivers[index - self.first];
-        prefetch(state);
         if message.count > 0 {
-            let core = &self.chip.cores[index];
-            let slot = (self.step + u64::from(message.head.delay)) % u64::from(core.slots);
-            let n = core.len();
-            let at = core.accumulator_base - self.accumulator_base
-                + slot as usize * core.groups() * n
+            let receiver = &self.chip.receivers[message.core as usize];
+            let slot = (self.step + u64::from(message.head.delay)) % u64::from(receiver.slots);
+            let at = receiver.accumulator_base - self.accumulator_base
+                + slot as usize * receiver.stride as usize
                 + usize::from(message.head.compartment);
             if let Some(sum) = self.accumulators.get(at) {
                 prefetch(sum);
@@ -532,13 +531,20 @@ impl Delivery<'_> {
             messages,
             queue,
             starts,
+            received,
             ..
         } = &mut *self.lane;
         let owned = self.receivers.len();
         starts.clear();
         starts.resize(owned + 1, 0);
+        received.clear();
+        received.resize(owned, (0, 0));
         for message in messages.iter() {
-            starts[message.core as usize - self.first + 1] += 1;
+            let c = message.core as usize - self.first;
+            starts[c + 1] += 1;
+            let (times, operations) = &mut received[c];
+            *times += u64::from(message.times);
+            *operations += u64::from(message.count) * u64::from(message.times);
         }
         for c in 0..owned {
             starts[c + 1] += starts[c];
@@ -568,6 +574,9 @@ impl Delivery<'_> {
                 busy += service;
             }
             state.totals.busy_ps += busy;
+            let (times, operations) = received[c];
+            state.totals.messages_in += times;
+            state.totals.synaptic_ops += operations;
             last = last.max(Some((clock, std::cmp::Reverse(self.first + c))));
             start = end;
         }
@@ -577,30 +586,27 @@ impl Delivery<'_> {
     /// One message reaching its core.
     #[inline]
     fn receive(&mut self, message: &Message) {
-        let index = message.core as usize;
-        let core = &self.chip.cores[index];
-        let state = &mut self.receivers[index - self.first];
         let rest = message.first as usize..(message.first + message.count.max(1) - 1) as usize;
         let (times, operations) = (
             u64::from(message.times),
             u64::from(message.count) * u64::from(message.times),
         );
-        state.totals.messages_in += times;
-        state.totals.synaptic_ops += operations;
         self.counts.messages += times;
         self.counts.synaptic_ops += operations;
         if message.count == 0 {
             return;
         }
-        let format = core.formats[usize::from(message.head.format)];
-        let n = core.len();
-        let slots = core.slots as usize;
+        let receiver = &self.chip.receivers[message.core as usize];
+        let format =
+            self.chip.formats[receiver.first_format as usize + usize::from(message.head.format)];
+        let slots = receiver.slots as usize;
         let now = (self.step % slots as u64) as usize;
-        let group = usize::from(format.group) * n;
-        let stride = core.groups() * n;
+        let group = format.group_offset as usize;
+        let stride = receiver.stride as usize;
         let rest = &self.chip.rest[rest];
         let list = std::iter::once(&message.head).chain(rest);
-        let accumulators = &mut self.accumulators[core.accumulator_base - self.accumulator_base..];
+        let accumulators =
+            &mut self.accumulators[receiver.accumulator_base - self.accumulator_base..];
         let times = i64::from(message.times);
         let mut deposit = |weight: i64, synapse: &Synapse| {
             let weight = weight * times;
