@@ -5,6 +5,7 @@ use crate::neuron::{Profile, Registers, Widths};
 use crate::noc::{self, Mesh};
 use crate::sources::Source;
 use crate::state::ChipState;
+use neurc_backends::cpu::pages::on_huge_pages;
 use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram};
 use std::collections::{BTreeSet, HashMap};
 
@@ -132,8 +133,8 @@ pub struct Chip {
     pub(crate) rest_first: Vec<u32>,
     /// The synapses after the first of every list, axon by axon.
     pub(crate) rest: Vec<Synapse>,
-    /// Per core, its first axon's [`AxonId`]; one more at the end.
-    pub(crate) axon_bases: Vec<AxonId>,
+    /// Which core each input axon is on.
+    pub(crate) axons: AxonIndex,
     pub(crate) sources: Vec<Source>,
     pub(crate) mesh: Mesh,
     /// The end-of-step barrier.
@@ -223,10 +224,10 @@ impl Chip {
             receivers,
             formats,
             accumulator_len,
-            heads,
-            rest_first,
-            rest,
-            axon_bases,
+            heads: on_huge_pages(heads),
+            rest_first: on_huge_pages(rest_first),
+            rest: on_huge_pages(rest),
+            axons: AxonIndex::new(axon_bases),
             sources,
             dt: parts.dt,
             seed: parts.seed,
@@ -289,17 +290,6 @@ impl Chip {
     /// Synapses of all cores.
     pub fn synapses(&self) -> u64 {
         self.cores.iter().map(|c| c.synapse_count).sum()
-    }
-
-    /// The core whose input axon `axon` is, searching up from `core`, a
-    /// core at or before it: a walk over ascending axons that stay on a
-    /// core (several synapse lists of one neuron there) needs no search.
-    #[inline]
-    pub(crate) fn core_after(&self, core: usize, axon: AxonId) -> usize {
-        if self.axon_bases[core + 1] > axon {
-            return core;
-        }
-        core + self.axon_bases[core + 1..].partition_point(|&b| b <= axon)
     }
 
     /// The barrier that ends every step, picoseconds.
@@ -464,11 +454,64 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
     lists
 }
 
+/// The system-wide numbering of input axons, core after core, and the
+/// way back from an axon to its core.
+#[derive(Clone, Debug)]
+pub(crate) struct AxonIndex {
+    /// Per core, its first axon; one more at the end.
+    bases: Vec<AxonId>,
+    /// The axons cut into buckets of `2^bucket_bits`, about a core's worth
+    /// each: the core of each bucket's first axon, and one more bucket
+    /// past the last axon.
+    bucket_cores: Vec<u32>,
+    bucket_bits: u32,
+}
+
+impl AxonIndex {
+    /// The index of cores whose first axons are `bases` (one more at the
+    /// end: the number of axons).
+    pub(crate) fn new(bases: Vec<AxonId>) -> AxonIndex {
+        let cores = bases.len().saturating_sub(1);
+        let axons = bases.last().copied().unwrap_or(0);
+        let bucket_bits = (axons / cores.max(1) as u32).max(1).ilog2();
+        let buckets = (axons >> bucket_bits) as usize + 2;
+        let last_core = cores.saturating_sub(1) as u32;
+        let bucket_cores = (0..buckets)
+            .map(|b| {
+                let first = (b as AxonId) << bucket_bits;
+                (bases[1..].partition_point(|&base| base <= first) as u32).min(last_core)
+            })
+            .collect();
+        AxonIndex {
+            bases,
+            bucket_cores,
+            bucket_bits,
+        }
+    }
+
+    /// Core `core`'s first axon (the number of axons for one past the
+    /// last core).
+    pub(crate) fn base(&self, core: usize) -> AxonId {
+        self.bases[core]
+    }
+
+    /// The core of axon `axon`: one of the few between those of its
+    /// bucket's first axon and the next bucket's. A spike's messages go to
+    /// cores all over the system, and a search of every core's base per
+    /// message would cost more than the rest of the message.
+    #[inline]
+    pub(crate) fn core_of(&self, axon: AxonId) -> usize {
+        let bucket = (axon >> self.bucket_bits) as usize;
+        let low = self.bucket_cores[bucket] as usize;
+        let high = self.bucket_cores[bucket + 1] as usize;
+        low + self.bases[low + 1..=high].partition_point(|&base| base <= axon)
+    }
+}
+
 /// Offsets and destinations of `items` (source, destination), sorted by
 /// source, grouped into `sources` runs: the destinations of source `s` are
-/// `destinations[offsets[s]..offsets[s + 1]]`, in ascending order, so a
-/// walk over them meets the receiving cores in order too (see
-/// [`Chip::core_after`]).
+/// `destinations[offsets[s]..offsets[s + 1]]`, in ascending order, so the
+/// destinations on a run of cores are a run of them.
 pub(crate) fn group_by_source(
     sources: usize,
     items: impl Iterator<Item = (u32, AxonId)>,
@@ -484,4 +527,34 @@ pub(crate) fn group_by_source(
         grouped[offsets[s] as usize..offsets[s + 1] as usize].sort_unstable();
     }
     (offsets, grouped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The bucketed lookup finds, for every axon, the core a plain
+        /// search of the bases finds: the last core whose first axon is at
+        /// or before it, so empty cores are passed over.
+        #[test]
+        fn every_axon_is_found_on_its_core(
+            axons_per_core in prop::collection::vec(
+                prop_oneof![Just(0u32), 1u32..4, 1u32..5000],
+                1..60,
+            ),
+        ) {
+            let mut bases = vec![0];
+            for &n in &axons_per_core {
+                bases.push(bases[bases.len() - 1] + n);
+            }
+            let index = AxonIndex::new(bases.clone());
+            for axon in 0..bases[bases.len() - 1] {
+                let expected = bases[1..].partition_point(|&b| b <= axon);
+                prop_assert_eq!(index.core_of(axon), expected, "axon {}", axon);
+                prop_assert!(axons_per_core[expected] > 0);
+            }
+        }
+    }
 }

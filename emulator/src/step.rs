@@ -274,7 +274,7 @@ impl Chip {
                 chip: self,
                 step,
                 first,
-                owned: self.axon_bases[first]..self.axon_bases[first + receivers.len()],
+                owned: self.axons.base(first)..self.axons.base(first + receivers.len()),
                 accumulator_base: self.receivers.get(first).map_or(0, |r| r.accumulator_base),
                 accumulators,
                 receivers,
@@ -419,9 +419,8 @@ impl Delivery<'_> {
             let core = &self.chip.cores[sender];
             for &(compartment, left) in spikes {
                 let outputs = self.owned_part(core.outputs_of(compartment as usize));
-                let mut receiver = self.first;
                 for &axon in outputs {
-                    receiver = self.chip.core_after(receiver, axon);
+                    let receiver = self.chip.axons.core_of(axon);
                     let trip = self.chip.mesh.send(sender, receiver, &mut self.lane.loads);
                     let hops = &trip.hops;
                     self.counts.hops_east_west += u64::from(hops.east_west);
@@ -460,9 +459,8 @@ impl Delivery<'_> {
                 if count == 0 {
                     continue;
                 }
-                let mut receiver = self.first;
                 for &axon in self.owned_part(source.destinations(neuron)) {
-                    receiver = self.chip.core_after(receiver, axon);
+                    let receiver = self.chip.axons.core_of(axon);
                     self.counts.intra_tile_messages += u64::from(count);
                     self.lane.messages.push(Message {
                         axon,
@@ -507,9 +505,13 @@ impl Delivery<'_> {
         self.lane.messages = messages;
     }
 
-    /// Asks for the accumulator a message's first synapse adds to.
+    /// Asks for the rest of a message's list, and the accumulator its
+    /// first synapse adds to.
     #[inline]
     fn prefetch_target(&self, message: &Message) {
+        if message.count > 1 {
+            prefetch(&self.chip.rest[message.first as usize]);
+        }
         if message.count > 0 {
             let receiver = &self.chip.receivers[message.core as usize];
             let slot = (self.step + u64::from(message.head.delay)) % u64::from(receiver.slots);

@@ -5,6 +5,7 @@ pub mod fixed;
 pub mod interpret;
 pub mod isa;
 pub mod jit;
+pub mod pages;
 pub mod plan;
 pub mod prefetch;
 pub mod program;
