@@ -15,8 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 /// axon's number.
 pub(crate) type AxonId = u32;
 
-/// One synapse, packed so that a message's first synapse costs one
-/// memory access.
+/// One synapse, packed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Synapse {
@@ -40,6 +39,37 @@ pub(crate) struct Format {
     /// Lava arithmetic: where the accumulator group of the weight
     /// exponent starts within a ring slot (group × compartments).
     pub(crate) group_offset: u32,
+}
+
+/// An input axon's list where a message's axon number leads: its first
+/// synapse and where the rest of it starts in the chip's `rest`, in one
+/// record of 10 bytes, so that a message costs one access to memory at
+/// random where two arrays would cost two. The start is kept in two
+/// halves so that the record keeps its synapse's 2-byte alignment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct ListHead {
+    /// The first synapse; an empty list's has delay 0, which no synapse
+    /// has.
+    pub(crate) first: Synapse,
+    rest_low: u16,
+    rest_high: u16,
+}
+
+impl ListHead {
+    fn new(first: Synapse, rest: u32) -> ListHead {
+        ListHead {
+            first,
+            rest_low: rest as u16,
+            rest_high: (rest >> 16) as u16,
+        }
+    }
+
+    /// Where the rest of the list starts in the chip's `rest`.
+    #[inline]
+    pub(crate) fn rest(&self) -> u32 {
+        u32::from(self.rest_low) | (u32::from(self.rest_high) << 16)
+    }
 }
 
 /// One core's configuration.
@@ -123,14 +153,10 @@ pub struct Chip {
     pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
-    /// Per input axon (numbered by [`AxonId`]), the first synapse of its
-    /// list, where a message's axon number leads without another lookup;
-    /// an empty list's has delay 0, which no synapse has.
-    pub(crate) heads: Vec<Synapse>,
-    /// Per input axon, where the rest of its list starts in `rest`; one
+    /// Per input axon (numbered by [`AxonId`]), the head of its list; one
     /// more at the end, so axon `a`'s list goes on with
-    /// `rest[rest_first[a]..rest_first[a + 1]]`.
-    pub(crate) rest_first: Vec<u32>,
+    /// `rest[lists[a].rest()..lists[a + 1].rest()]`.
+    pub(crate) lists: Vec<ListHead>,
     /// The synapses after the first of every list, axon by axon.
     pub(crate) rest: Vec<Synapse>,
     /// Which core each input axon is on.
@@ -170,11 +196,7 @@ impl Chip {
             .map(|(c, &b)| (c.id, b))
             .collect();
         let index_of = |id: CoreId, axon: u32| base[&id] + axon;
-        let Lists {
-            heads,
-            rest_first,
-            rest,
-        } = pack_synapses(&parts.cores);
+        let Lists { heads: lists, rest } = pack_synapses(&parts.cores);
 
         let ids: Vec<CoreId> = parts.cores.iter().map(|c| c.id).collect();
         let mesh = Mesh::new(&spec, &ids);
@@ -224,8 +246,7 @@ impl Chip {
             receivers,
             formats,
             accumulator_len,
-            heads: on_huge_pages(heads),
-            rest_first: on_huge_pages(rest_first),
+            lists: on_huge_pages(lists),
             rest: on_huge_pages(rest),
             axons: AxonIndex::new(axon_bases),
             sources,
@@ -314,8 +335,8 @@ impl Chip {
             .iter()
             .map(|s| s.destination_count() * std::mem::size_of::<AxonId>())
             .sum();
-        let axon_bytes = self.rest_first.len() * 4;
-        let synapse_bytes = (self.heads.len() + self.rest.len()) * std::mem::size_of::<Synapse>();
+        let axon_bytes = self.lists.len() * std::mem::size_of::<ListHead>();
+        let synapse_bytes = self.rest.len() * std::mem::size_of::<Synapse>();
         (core_bytes + source_bytes + axon_bytes + synapse_bytes) as u64
     }
 }
@@ -413,11 +434,10 @@ fn configure(
     (configured, formats)
 }
 
-/// Every input axon's synapse list, split into its first synapse (at the
-/// axon's number) and the rest.
+/// Every input axon's synapse list, split into its head (at the axon's
+/// number) and the rest.
 struct Lists {
-    heads: Vec<Synapse>,
-    rest_first: Vec<u32>,
+    heads: Vec<ListHead>,
     rest: Vec<Synapse>,
 }
 
@@ -427,8 +447,7 @@ struct Lists {
 fn pack_synapses(cores: &[CoreProgram]) -> Lists {
     let axons: usize = cores.iter().map(|c| c.input_axons.len()).sum();
     let mut lists = Lists {
-        heads: Vec::with_capacity(axons),
-        rest_first: Vec::with_capacity(axons + 1),
+        heads: Vec::with_capacity(axons + 1),
         rest: Vec::new(),
     };
     for core in cores {
@@ -445,12 +464,15 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
                     delay,
                     format: axon.format as u8,
                 });
-            lists.heads.push(synapses.next().unwrap_or_default());
-            lists.rest_first.push(lists.rest.len() as u32);
+            let first = synapses.next().unwrap_or_default();
+            lists
+                .heads
+                .push(ListHead::new(first, lists.rest.len() as u32));
             lists.rest.extend(synapses);
         }
     }
-    lists.rest_first.push(lists.rest.len() as u32);
+    let end = ListHead::new(Synapse::default(), lists.rest.len() as u32);
+    lists.heads.push(end);
     lists
 }
 

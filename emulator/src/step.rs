@@ -508,26 +508,26 @@ impl Delivery<'_> {
     }
 
     /// Every message reaches its core: queued for service, and its
-    /// synapses walked into the accumulators. Each axon's first synapse
-    /// and the bounds of the rest of its list are read in a pass of their
-    /// own first, asked for [`AHEAD`] messages before their turn: the two
-    /// reads are independent of each other and of other messages', so
-    /// many cache misses are in flight at once, and most lists (one or two
-    /// synapses on a large network) then need nothing more from memory.
+    /// synapses walked into the accumulators. Each axon's list head (its
+    /// first synapse and the bounds of the rest) is read in a pass of its
+    /// own first, asked for [`AHEAD`] messages before its turn: the reads
+    /// are independent of other messages', so many cache misses are in
+    /// flight at once, and most lists (one or two synapses on a large
+    /// network) then need nothing more from memory.
     fn deposit(&mut self) {
         let mut messages = std::mem::take(&mut self.lane.messages);
-        let (heads, rest_first) = (&self.chip.heads, &self.chip.rest_first);
+        let lists = &self.chip.lists;
         for i in 0..messages.len() {
             if let Some(ahead) = messages.get(i + AHEAD) {
-                prefetch(&heads[ahead.axon as usize]);
-                prefetch(&rest_first[ahead.axon as usize]);
+                prefetch(&lists[ahead.axon as usize]);
             }
             let message = &mut messages[i];
             let axon = message.axon as usize;
-            message.head = heads[axon];
-            message.first = rest_first[axon];
+            let list = lists[axon];
+            message.head = list.first;
+            message.first = list.rest();
             message.count =
-                u32::from(message.head.delay != 0) + rest_first[axon + 1] - message.first;
+                u32::from(list.first.delay != 0) + lists[axon + 1].rest() - message.first;
         }
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
