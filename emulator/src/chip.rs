@@ -5,7 +5,7 @@ use crate::neuron::{Profile, Registers, Widths};
 use crate::noc::{self, Mesh};
 use crate::sources::Source;
 use crate::state::ChipState;
-use neurc_backends::cpu::pages::on_huge_pages;
+use neurc_backends::cpu::pages::with_huge_pages;
 use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram};
 use std::collections::{BTreeSet, HashMap};
 
@@ -246,8 +246,8 @@ impl Chip {
             receivers,
             formats,
             accumulator_len,
-            lists: on_huge_pages(lists),
-            rest: on_huge_pages(rest),
+            lists,
+            rest,
             axons: AxonIndex::new(axon_bases),
             sources,
             dt: parts.dt,
@@ -446,9 +446,14 @@ struct Lists {
 /// bounded every core's synaptic memory.
 fn pack_synapses(cores: &[CoreProgram]) -> Lists {
     let axons: usize = cores.iter().map(|c| c.input_axons.len()).sum();
+    let rest: usize = cores
+        .iter()
+        .flat_map(|c| &c.input_axons)
+        .map(|a| a.count.saturating_sub(1) as usize)
+        .sum();
     let mut lists = Lists {
-        heads: Vec::with_capacity(axons + 1),
-        rest: Vec::new(),
+        heads: with_huge_pages(axons + 1),
+        rest: with_huge_pages(rest),
     };
     for core in cores {
         let s = &core.synapses;
