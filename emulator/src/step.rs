@@ -101,12 +101,15 @@ impl Chip {
             let first = k * run;
             let base = self.receivers.get(first).map_or(0, |r| r.accumulator_base);
             let mut counts = Counts::default();
-            for (i, (state, fired)) in states.iter_mut().zip(fired).enumerate() {
+            for i in 0..states.len() {
+                if let Some(next) = states.get(i + 1) {
+                    self.prefetch_update(first + i + 1, next);
+                }
                 let (core, receiver) = (&self.cores[first + i], &self.receivers[first + i]);
                 let own = &mut accumulators[receiver.accumulator_base - base..]
                     [..receiver.accumulator_len()];
                 let slot = (step % u64::from(receiver.slots)) as usize;
-                counts += &self.update_core(core, state, own, slot, fired);
+                counts += &self.update_core(core, &mut states[i], own, slot, &mut fired[i]);
             }
             counts
         };
@@ -121,6 +124,25 @@ impl Chip {
                     .map(work)
                     .reduce(Counts::default, sum)
             }),
+        }
+    }
+
+    /// Asks for what the update of core `index` (with state `state`) reads
+    /// from its own allocations, and for the next core's configuration:
+    /// a core's few compartments take less time to update than its arrays
+    /// take to arrive from memory.
+    #[inline]
+    fn prefetch_update(&self, index: usize, state: &CoreState) {
+        let core = &self.cores[index];
+        prefetch_first(&core.profiles);
+        prefetch_first(&core.profile_of);
+        prefetch_first(&core.bias);
+        prefetch_first(&core.parent);
+        prefetch_first(&state.registers);
+        prefetch_first(&state.spiked);
+        prefetch_first(&state.join);
+        if let Some(after) = self.cores.get(index + 1) {
+            prefetch(after);
         }
     }
 
@@ -346,6 +368,14 @@ fn finish_time(ready: u64, messages: &mut [(u64, u64)]) -> (u64, u64) {
         finish = finish.max(arrival + after);
     }
     (finish, total)
+}
+
+/// Asks for the first of `items`, if any.
+#[inline]
+fn prefetch_first<T>(items: &[T]) {
+    if let Some(first) = items.first() {
+        prefetch(first);
+    }
 }
 
 /// A thread's run of cores in phase 1: its index, the cores' states and

@@ -58,7 +58,7 @@ mod tests {
             let items = (0..len as u32).map(|i| i.wrapping_mul(2_654_435_761));
             let mut table = with_huge_pages(len);
             table.extend(items.clone());
-            assert_eq!(table.capacity(), len);
+            assert!(table.capacity() >= len);
             assert!(table.into_iter().eq(items));
         }
     }
