@@ -156,6 +156,7 @@ pub fn run(args: &RunArgs) -> Outcome {
         }
         Engine::Fixed => {
             let fixed = FixedRun::new(&program, arithmetic).map(|f| f.with_threads(threads));
+            // The run holds its own copy of everything it needs.
             drop(program);
             let mut fixed = match fixed {
                 Ok(f) => f,

@@ -290,16 +290,16 @@ impl Chip {
         if lanes.len() != threads {
             *lanes = vec![Lane::new(self.mesh.dims()); threads];
         }
-        let work = |(chunk, ((receivers, lane), accumulators)): DeliveryRun<'_>| {
+        let work = |(chunk, ((states, lane), accumulators)): DeliveryRun<'_>| {
             let first = chunk * run;
             let mut delivery = Delivery {
                 chip: self,
                 step,
                 first,
-                owned: self.axons.base(first)..self.axons.base(first + receivers.len()),
+                owned: self.axons.base(first)..self.axons.base(first + states.len()),
                 accumulator_base: self.receivers.get(first).map_or(0, |r| r.accumulator_base),
                 accumulators,
-                receivers,
+                states,
                 lane,
                 counts: Counts::default(),
             };
@@ -470,7 +470,8 @@ struct Delivery<'a> {
     /// state's array.
     accumulators: &'a mut [i64],
     accumulator_base: usize,
-    receivers: &'a mut [CoreState],
+    /// The states of the cores it owns.
+    states: &'a mut [CoreState],
     lane: &'a mut Lane,
     counts: Counts,
 }
@@ -599,7 +600,7 @@ impl Delivery<'_> {
             received,
             ..
         } = &mut *self.lane;
-        let owned = self.receivers.len();
+        let owned = self.states.len();
         starts.clear();
         starts.resize(owned + 1, 0);
         received.clear();
@@ -628,7 +629,7 @@ impl Delivery<'_> {
         // starts where core c − 1's ends.
         let mut last = None;
         let mut start = 0;
-        for (c, state) in self.receivers.iter_mut().enumerate() {
+        for (c, state) in self.states.iter_mut().enumerate() {
             let end = starts[c] as usize;
             let (clock, service) = finish_time(state.update_ps, &mut queue[start..end]);
             state.totals.busy_ps += state.update_ps + service;
