@@ -4,6 +4,7 @@ use crate::Outcome;
 use crate::args::CheckArgs;
 use crate::input::compile;
 use crate::ir::{memory_limit, too_large};
+use crate::output::print_out;
 use neurc_compiler::passes::expand::{ExpandError, check_memory, estimate, human_bytes};
 use neurc_ir::{Dimension, Network, Node, units::Quantity};
 
@@ -49,19 +50,10 @@ pub fn run(args: &CheckArgs) -> Outcome {
             "duration_s": network.simulation.duration,
             "seed": network.simulation.seed,
         });
-        println!("{summary:#}");
-        return Outcome::Ok;
+        return print_out(&format!("{summary:#}\n"));
     }
-    println!(
-        "{}",
-        summary(
-            &network,
-            &args.model.file.display().to_string(),
-            synapses,
-            bytes
-        )
-    );
-    Outcome::Ok
+    let file = args.model.file.display().to_string();
+    print_out(&format!("{}\n", summary(&network, &file, synapses, bytes)))
 }
 
 fn count(network: &Network, kind: impl Fn(&Node) -> bool) -> usize {

@@ -5,7 +5,7 @@ use crate::Outcome;
 use crate::args::{ChipArgs, ChipTarget, CompileArgs};
 use crate::input::compile;
 use crate::ir::{memory_limit, report_expand_error};
-use crate::output::print_diagnostics;
+use crate::output::{print_diagnostics, print_out};
 use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
 use neurc_compiler::passes::chip::map::MAPPING_BYTES_PER_SYNAPSE;
 use neurc_compiler::passes::chip::quantize::QuantizationReport;
@@ -29,10 +29,7 @@ pub fn print_preset(args: &ChipArgs) -> Outcome {
         toml::to_string(&spec).map_err(|e| e.to_string())
     };
     match text {
-        Ok(text) => {
-            println!("{}", text.trim_end());
-            Outcome::Ok
-        }
+        Ok(text) => print_out(&format!("{}\n", text.trim_end())),
         Err(error) => {
             eprintln!("error[neurc::internal]: cannot print the spec: {error}");
             Outcome::Internal
@@ -100,13 +97,16 @@ pub fn run(args: &CompileArgs) -> Outcome {
             );
         }
     }
-    if !args.quiet {
-        print!(
-            "{}",
-            summary(&mapping, &dir, files[0].1.len(), started, expanded_at)
-        );
+    if args.quiet {
+        return Outcome::Ok;
     }
-    Outcome::Ok
+    print_out(&summary(
+        &mapping,
+        &dir,
+        files[0].1.len(),
+        started,
+        expanded_at,
+    ))
 }
 
 /// How to expand and map a network.

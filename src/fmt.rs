@@ -3,7 +3,7 @@
 use crate::Outcome;
 use crate::args::FmtArgs;
 use crate::input::read;
-use crate::output::{print_diagnostics, write_atomically};
+use crate::output::{print_diagnostics, print_out, write_atomically};
 use neurc_compiler::diagnostic::SourceMap;
 use neurc_compiler::front::{format, parse};
 
@@ -47,6 +47,5 @@ pub fn run(args: &FmtArgs) -> Outcome {
             }
         };
     }
-    print!("{formatted}");
-    Outcome::Ok
+    print_out(&formatted)
 }

@@ -4,7 +4,7 @@
 use crate::Outcome;
 use crate::args::IrArgs;
 use crate::input::compile;
-use crate::output::print_diagnostics;
+use crate::output::{finish_output, print_diagnostics, print_out};
 use neurc_compiler::diagnostic::{Diagnostic, SourceMap};
 use neurc_compiler::passes::expand::human_bytes;
 use neurc_compiler::passes::expand::{ExpandError, ExpandOptions, default_memory_limit, expand};
@@ -19,8 +19,7 @@ pub fn run(args: &IrArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     if args.text {
-        print!("{}", neurc_ir::print::print(&network));
-        return Outcome::Ok;
+        return print_out(&neurc_ir::print::print(&network));
     }
     let connectivity = if args.expanded {
         let options = ExpandOptions {
@@ -57,13 +56,7 @@ pub fn run(args: &IrArgs) -> Outcome {
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush());
-    match written {
-        Ok(()) => Outcome::Ok,
-        Err(error) => {
-            eprintln!("error[neurc::io::write]: cannot write the IR: {error}");
-            Outcome::UserError
-        }
-    }
+    finish_output(written)
 }
 
 /// What `neurc ir` prints.

@@ -216,3 +216,28 @@ fn unreadable_input_and_bad_flags_are_user_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("NAME=VALUE"), "{}", stderr(&out));
 }
+
+/// A reader that stops early (`neurc ir model.snn --expanded | head`)
+/// ends the output quietly: no panic, no error, exit 0.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neurc"))
+        .args(["ir", "examples/cuba.snn", "--expanded"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("neurc starts");
+    let mut start = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("a pipe")
+        .read_exact(&mut start)
+        .expect("the IR begins");
+    // The read end is closed here, with megabytes of the IR unwritten.
+    let o = child.wait_with_output().expect("neurc ends");
+    assert!(start.starts_with(b"{"), "{}", String::from_utf8_lossy(&start));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
