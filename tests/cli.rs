@@ -237,7 +237,11 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         .expect("the IR begins");
     // The read end is closed here, with megabytes of the IR unwritten.
     let o = child.wait_with_output().expect("neurc ends");
-    assert!(start.starts_with(b"{"), "{}", String::from_utf8_lossy(&start));
+    assert!(
+        start.starts_with(b"{"),
+        "{}",
+        String::from_utf8_lossy(&start)
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
