@@ -9,7 +9,7 @@ use crate::args::{ChipTarget, ModeArg, PrecisionArg, RunArgs, Target};
 use crate::compile::{MapOptions, load_spec, map_network};
 use crate::input::compile;
 use crate::ir::memory_limit;
-use crate::run::{fail, file_stem, inputs, internal, print_rates, threads};
+use crate::run::{fail, file_stem, inputs, internal, print_ran, print_rates, threads};
 use neurc_backends::cpu::fixed::FixedRun;
 use neurc_compiler::passes::expand::human_bytes;
 use neurc_emulator::{Chip, report};
@@ -368,17 +368,7 @@ fn print_summary(
 ) {
     let layout = &ran.layout;
     let duration = layout.steps as f64 * layout.dt;
-    eprintln!(
-        "ran {} steps of {} ms ({} s) on target {} in {} arithmetic, seed {}, {} thread{}",
-        layout.steps,
-        layout.dt * 1e3,
-        duration,
-        info.target,
-        info.precision,
-        layout.seed,
-        info.threads,
-        if info.threads == 1 { "" } else { "s" }
-    );
+    print_ran(layout, info, &format!("{} arithmetic", info.precision));
     let p = &info.phases;
     eprintln!(
         "wall time: compile and map {:.3} s, expand {:.3} s, {} {:.3} s ({:.2}× real time)",

@@ -229,17 +229,7 @@ fn print_summary(
     dir: &Path,
 ) {
     let duration = layout.steps as f64 * layout.dt;
-    eprintln!(
-        "ran {} steps of {} ms ({} s) on target {} in {}, seed {}, {} thread{}",
-        layout.steps,
-        layout.dt * 1e3,
-        duration,
-        info.target,
-        info.precision,
-        layout.seed,
-        info.threads,
-        if info.threads == 1 { "" } else { "s" }
-    );
+    print_ran(layout, info, &info.precision);
     let p = &info.phases;
     eprintln!(
         "wall time: compile {:.3} s, expand {:.3} s, jit {:.3} s, simulate {:.3} s ({:.2}× real time)",
@@ -251,6 +241,21 @@ fn print_summary(
     );
     print_rates(layout, &recording.spike_counts);
     eprintln!("wrote {}", dir.display());
+}
+
+/// The summary's first line, on stderr: what ran, where and how, in
+/// `arithmetic`.
+pub(crate) fn print_ran(layout: &RunLayout, info: &RunInfo, arithmetic: &str) {
+    eprintln!(
+        "ran {} steps of {} ms ({} s) on target {} in {arithmetic}, seed {}, {} thread{}",
+        layout.steps,
+        layout.dt * 1e3,
+        layout.steps as f64 * layout.dt,
+        info.target,
+        layout.seed,
+        info.threads,
+        if info.threads == 1 { "" } else { "s" }
+    );
 }
 
 /// Each population's spikes and mean rate, one line each, on stderr.

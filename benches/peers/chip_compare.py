@@ -20,7 +20,7 @@ import tempfile
 import time
 
 from chip_common import DENSE, DENSE_SNN, REPO, WEIGHT_BITS, WEIGHT_EXP, WEIGHT_SIGN
-from compare import log, run_child, uptime
+from compare import log, run_child, run_json_child, uptime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER_SCRIPTS = {"lava": "chip_lava.py", "sanafe": "chip_sanafe.py"}
@@ -118,17 +118,11 @@ def run_peer(simulator, args, resources):
         if resources:
             command += ["--resources", resources]
     log(f"running {simulator}")
-    load_before = os.getloadavg()[0]
-    code, out, err, rusage = run_child(command, args.timeout, cwd=HERE)
-    if code is None:
-        log(f"{simulator}: timed out after {args.timeout:.0f} s ({uptime()})")
+    ran = run_json_child(command, simulator, args.timeout, cwd=HERE)
+    if ran is None:
         return None
-    if code != 0 or not out.strip():
-        log(f"{simulator}: failed with exit code {code}\n{err[-3000:]}")
-        return None
-    result = json.loads(out.strip().splitlines()[-1])
+    result, rusage = ran
     result["peer"] = simulator
-    result["load_1min_before"] = load_before
     result["child_peak_rss_bytes"] = rusage.ru_maxrss * 1024
     log_result(result)
     return result

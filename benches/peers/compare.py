@@ -51,6 +51,24 @@ def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def run_json_child(command, label, timeout, cwd=None):
+    """Runs a simulator script that prints one JSON object as its last
+    line; returns (that object with the 1-minute load before the run, the
+    child's rusage), or None (after saying why) if it timed out or failed.
+    """
+    load_before = os.getloadavg()[0]
+    code, out, err, rusage = run_child(command, timeout, cwd=cwd)
+    if code is None:
+        log(f"{label}: timed out after {timeout:.0f} s (is another process taking a core? {uptime()})")
+        return None
+    if code != 0 or not out.strip():
+        log(f"{label}: failed with exit code {code}\n{err[-3000:]}")
+        return None
+    result = json.loads(out.strip().splitlines()[-1])
+    result["load_1min_before"] = load_before
+    return result, rusage
+
+
 def run_child(command, timeout, cwd=None):
     """Runs `command`, returns (exit code, stdout, stderr, its rusage).
 
@@ -93,16 +111,10 @@ def run_peer(simulator, network, threads, seed, args):
     ]
     label = f"{simulator} {network} threads={threads} seed={seed}"
     log(f"running {label}")
-    load_before = os.getloadavg()[0]
-    code, out, err, _ = run_child(command, args.timeout, cwd=HERE)
-    if code is None:
-        log(f"{label}: timed out after {args.timeout:.0f} s (is another process taking a core? {uptime()})")
+    ran = run_json_child(command, label, args.timeout, cwd=HERE)
+    if ran is None:
         return None
-    if code != 0 or not out.strip():
-        log(f"{label}: failed with exit code {code}\n{err[-3000:]}")
-        return None
-    result = json.loads(out.strip().splitlines()[-1])
-    result["load_1min_before"] = load_before
+    result, _ = ran
     log(f"  build {result['build_s']:.2f} s, simulate {result['simulate_s']:.3f} s, rates {fmt_pops(result['rate_hz'])} Hz")
     return result
 

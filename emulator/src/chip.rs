@@ -456,19 +456,13 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
         rest: with_huge_pages(rest),
     };
     for core in cores {
-        let s = &core.synapses;
         for axon in &core.input_axons {
-            let list = axon.first as usize..(axon.first + axon.count) as usize;
-            let mut synapses = s.weight[list.clone()]
-                .iter()
-                .zip(&s.compartment[list.clone()])
-                .zip(&s.delay[list])
-                .map(|((&weight, &compartment), &delay)| Synapse {
-                    weight,
-                    compartment,
-                    delay,
-                    format: axon.format as u8,
-                });
+            let mut synapses = core.synapses.of(axon).map(|s| Synapse {
+                weight: s.weight,
+                compartment: s.compartment,
+                delay: s.delay,
+                format: axon.format as u8,
+            });
             let first = synapses.next().unwrap_or_default();
             lists
                 .heads

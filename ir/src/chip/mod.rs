@@ -22,8 +22,9 @@ mod spec;
 pub use arithmetic::Arithmetic;
 pub use check::LimitError;
 pub use program::{
-    ChipProgram, Compartment, CompartmentProfile, CoreProgram, InputAxon, InputSource, OutputAxon,
-    PopulationSlice, ProgramParts, SignMode, SourceKind, SynapseFormat, SynapseList,
+    ChipProgram, Compartment, CompartmentProfile, CoreProgram, InputAxon, InputSource,
+    ListedSynapse, OutputAxon, PopulationSlice, ProgramParts, SignMode, SourceKind, SynapseFormat,
+    SynapseList,
 };
 pub use route::{Direction, Hop, HopCounts, Hops, Route, hop_counts, route};
 pub use spec::{

@@ -101,6 +101,37 @@ pub struct SynapseList {
     pub delay: Vec<u8>,
 }
 
+/// One synapse of a list, as [`SynapseList::of`] yields it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ListedSynapse {
+    /// Target compartment.
+    pub compartment: u16,
+    /// Stored weight.
+    pub weight: i16,
+    /// Delay in steps.
+    pub delay: u8,
+}
+
+impl SynapseList {
+    /// The synapses of `axon`'s list, in order.
+    ///
+    /// # Panics
+    /// If the list lies outside the arrays (a checked program's never
+    /// does).
+    pub fn of(&self, axon: &InputAxon) -> impl Iterator<Item = ListedSynapse> + '_ {
+        let list = axon.first as usize..axon.first as usize + axon.count as usize;
+        self.compartment[list.clone()]
+            .iter()
+            .zip(&self.weight[list.clone()])
+            .zip(&self.delay[list])
+            .map(|((&compartment, &weight), &delay)| ListedSynapse {
+                compartment,
+                weight,
+                delay,
+            })
+    }
+}
+
 /// An output axon: a spike of `source` (a compartment of this core, or a
 /// neuron of a host source) is sent to input axon `axon` of core `core`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]

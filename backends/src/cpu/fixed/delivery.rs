@@ -149,16 +149,11 @@ impl DeliveryBuilder {
         let list = &core.synapses;
         for (a, axon) in core.input_axons.iter().enumerate() {
             let rule = axon_rule(core, a, axon, formats, n)?;
-            let range = axon.first as usize..axon.first as usize + axon.count as usize;
-            let mut synapses = list.compartment[range.clone()]
-                .iter()
-                .zip(&list.weight[range.clone()])
-                .zip(&list.delay[range])
-                .map(|((&compartment, &weight), &delay)| Synapse {
-                    compartment,
-                    weight,
-                    delay: u16::from(delay),
-                });
+            let mut synapses = list.of(axon).map(|s| Synapse {
+                compartment: s.compartment,
+                weight: s.weight,
+                delay: u16::from(s.delay),
+            });
             let row = (place.start + ((rule.group as usize * n) << delivery.slot_bits)) as u32;
             // In range: a spec keeps weight exponents within ±16.
             let shift = rule.shift as i16;
