@@ -6,7 +6,9 @@ use crate::noc::{self, Mesh};
 use crate::sources::Source;
 use crate::state::ChipState;
 use neurc_backends::cpu::pages::with_huge_pages;
-use neurc_ir::chip::{Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram};
+use neurc_ir::chip::{
+    Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram, ListedSynapse, SynapseFormat,
+};
 use std::collections::{BTreeSet, HashMap};
 
 /// Where a spike message goes: an input axon, numbered across the whole
@@ -15,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 /// axon's number.
 pub(crate) type AxonId = u32;
 
-/// One synapse, packed.
+/// A list's first synapse, packed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Synapse {
@@ -25,12 +27,33 @@ pub(crate) struct Synapse {
     pub(crate) compartment: u16,
     /// The delay in steps.
     pub(crate) delay: u8,
-    /// The list's synapse format, by index into its core's (in the byte
-    /// the struct would pad anyway).
+    /// The list's format, by index into its core's list formats (in the
+    /// byte the struct would pad anyway).
     pub(crate) format: u8,
 }
 
-/// How a synapse format's weights reach the accumulator.
+/// Where a synapse after the first of its list adds its weight (which is
+/// kept apart, in [`RestSynapses::weights`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct Target {
+    pub(crate) compartment: u16,
+    pub(crate) delay: u8,
+}
+
+/// The synapses after the first of every list, axon by axon, with their
+/// weights and their targets in two arrays: a run's weights are then one
+/// contiguous slice, added to as many neighbouring accumulators at once.
+#[derive(Debug, Default)]
+pub(crate) struct RestSynapses {
+    pub(crate) weights: Vec<i16>,
+    pub(crate) targets: Vec<Target>,
+}
+
+/// How a list's weights reach the accumulators: its synapse format, and
+/// whether it is a run. A core's list formats are its synapse formats
+/// followed, when there are at most [`MAX_FORMATS_WITH_RUNS`] of them, by
+/// the same formats for runs.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Format {
     /// Hardware arithmetic: a weight is shifted left by
@@ -39,7 +62,15 @@ pub(crate) struct Format {
     /// Lava arithmetic: where the accumulator group of the weight
     /// exponent starts within a ring slot (group × compartments).
     pub(crate) group_offset: u32,
+    /// Its lists are runs: synapses on consecutive compartments from the
+    /// first's on, all with the first's delay (a dense projection's lists
+    /// are). A run's weights are added as one slice.
+    pub(crate) run: bool,
 }
+
+/// The most synapse formats a core may have for its runs to get list
+/// formats of their own: a list's format index is one byte.
+const MAX_FORMATS_WITH_RUNS: usize = 128;
 
 /// An input axon's list where a message's axon number leads: its first
 /// synapse and where the rest of it starts in the chip's `rest`, in one
@@ -149,7 +180,7 @@ pub struct Chip {
     pub(crate) cores: Vec<Core>,
     /// Per core, what its messages need.
     pub(crate) receivers: Vec<Receiver>,
-    /// The synapse formats of all cores, core after core.
+    /// The list formats of all cores, core after core.
     pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
@@ -158,7 +189,7 @@ pub struct Chip {
     /// `rest[lists[a].rest()..lists[a + 1].rest()]`.
     pub(crate) lists: Vec<ListHead>,
     /// The synapses after the first of every list, axon by axon.
-    pub(crate) rest: Vec<Synapse>,
+    pub(crate) rest: RestSynapses,
     /// Which core each input axon is on.
     pub(crate) axons: AxonIndex,
     pub(crate) sources: Vec<Source>,
@@ -336,7 +367,8 @@ impl Chip {
             .map(|s| s.destination_count() * std::mem::size_of::<AxonId>())
             .sum();
         let axon_bytes = self.lists.len() * std::mem::size_of::<ListHead>();
-        let synapse_bytes = self.rest.len() * std::mem::size_of::<Synapse>();
+        let synapse_bytes = self.rest.weights.len() * std::mem::size_of::<i16>()
+            + self.rest.targets.len() * std::mem::size_of::<Target>();
         (core_bytes + source_bytes + axon_bytes + synapse_bytes) as u64
     }
 }
@@ -364,7 +396,7 @@ fn occupancy(spec: &ChipSpec, ids: &[CoreId]) -> (u32, u32, u32, u32) {
     )
 }
 
-/// One core's configuration from its program, and its synapse formats.
+/// One core's configuration from its program, and its list formats.
 fn configure(
     core: CoreProgram,
     widths: &Widths,
@@ -387,18 +419,19 @@ fn configure(
             }
         }
     };
-    let formats = core
-        .formats
-        .iter()
-        .map(|format| Format {
-            shift: widths.shift as i8 + format.weight_exponent,
-            group_offset: (group_exponents
-                .iter()
-                .position(|&e| e == format.weight_exponent)
-                .unwrap_or(0)
-                * core.compartments.len()) as u32,
-        })
-        .collect();
+    let list_format = |format: &SynapseFormat, run: bool| Format {
+        shift: widths.shift as i8 + format.weight_exponent,
+        group_offset: (group_exponents
+            .iter()
+            .position(|&e| e == format.weight_exponent)
+            .unwrap_or(0)
+            * core.compartments.len()) as u32,
+        run,
+    };
+    let mut formats: Vec<Format> = core.formats.iter().map(|f| list_format(f, false)).collect();
+    if has_run_formats(&core) {
+        formats.extend(core.formats.iter().map(|f| list_format(f, true)));
+    }
     let (output_offsets, outputs) = group_by_source(
         core.compartments.len(),
         core.output_axons
@@ -434,11 +467,26 @@ fn configure(
     (configured, formats)
 }
 
+/// Whether `core`'s runs have list formats of their own.
+fn has_run_formats(core: &CoreProgram) -> bool {
+    core.formats.len() <= MAX_FORMATS_WITH_RUNS
+}
+
+/// Whether `synapses` (a whole list) form a run of more than one: each on
+/// the compartment after the one before, all with the same delay.
+fn is_run(synapses: &[ListedSynapse]) -> bool {
+    synapses.len() > 1
+        && synapses.windows(2).all(|pair| {
+            pair[1].delay == pair[0].delay
+                && u32::from(pair[1].compartment) == u32::from(pair[0].compartment) + 1
+        })
+}
+
 /// Every input axon's synapse list, split into its head (at the axon's
 /// number) and the rest.
 struct Lists {
     heads: Vec<ListHead>,
-    rest: Vec<Synapse>,
+    rest: RestSynapses,
 }
 
 /// The lists of every core, axon by axon. A program whose synapses
@@ -453,24 +501,39 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
         .sum();
     let mut lists = Lists {
         heads: with_huge_pages(axons + 1),
-        rest: with_huge_pages(rest),
+        rest: RestSynapses {
+            weights: with_huge_pages(rest),
+            targets: with_huge_pages(rest),
+        },
     };
+    let mut list = Vec::new();
     for core in cores {
+        let run_formats = has_run_formats(core).then_some(core.formats.len());
         for axon in &core.input_axons {
-            let mut synapses = core.synapses.of(axon).map(|s| Synapse {
+            list.clear();
+            list.extend(core.synapses.of(axon));
+            let run_offset = match run_formats {
+                Some(formats) if is_run(&list) => formats,
+                _ => 0,
+            };
+            let first = list.first().map_or_else(Synapse::default, |s| Synapse {
                 weight: s.weight,
                 compartment: s.compartment,
                 delay: s.delay,
-                format: axon.format as u8,
+                format: (usize::from(axon.format) + run_offset) as u8,
             });
-            let first = synapses.next().unwrap_or_default();
-            lists
-                .heads
-                .push(ListHead::new(first, lists.rest.len() as u32));
-            lists.rest.extend(synapses);
+            let start = lists.rest.weights.len() as u32;
+            lists.heads.push(ListHead::new(first, start));
+            for s in list.iter().skip(1) {
+                lists.rest.weights.push(s.weight);
+                lists.rest.targets.push(Target {
+                    compartment: s.compartment,
+                    delay: s.delay,
+                });
+            }
         }
     }
-    let end = ListHead::new(Synapse::default(), lists.rest.len() as u32);
+    let end = ListHead::new(Synapse::default(), lists.rest.weights.len() as u32);
     lists.heads.push(end);
     lists
 }

@@ -4,7 +4,7 @@
 //! spikes identically on both targets.
 
 use crate::chip::AxonId;
-use neurc_backends::cpu::random::{self, Stream};
+use neurc_backends::cpu::random::{self, ConstantPoisson, Stream};
 use neurc_ir::chip::{InputSource, SourceKind};
 use rayon::prelude::*;
 
@@ -20,6 +20,10 @@ enum Drive {
         means: Vec<f64>,
         /// `exp(−mean)`, per neuron.
         exp_neg_means: Vec<f64>,
+        /// The table of the one mean all neurons share, when they share
+        /// one that is drawn by inversion: the draws are the same, without
+        /// a look-up of the mean's table per draw.
+        shared: Option<ConstantPoisson>,
     },
     /// Spikes on listed steps: one list for every neuron, or one each.
     Steps(Vec<Vec<u64>>),
@@ -45,10 +49,20 @@ impl Source {
         index_of: &impl Fn(neurc_ir::chip::CoreId, u32) -> AxonId,
     ) -> Source {
         let drive = match &input.kind {
-            SourceKind::Poisson { mean_per_step } => Drive::Poisson {
-                means: mean_per_step.clone(),
-                exp_neg_means: mean_per_step.iter().map(|m| (-m).exp()).collect(),
-            },
+            SourceKind::Poisson { mean_per_step } => {
+                let exp_neg_means: Vec<f64> = mean_per_step.iter().map(|m| (-m).exp()).collect();
+                let shared = match mean_per_step.split_first() {
+                    Some((&first, rest)) if rest.iter().all(|m| m.to_bits() == first.to_bits()) => {
+                        ConstantPoisson::new(first, exp_neg_means[0])
+                    }
+                    _ => None,
+                };
+                Drive::Poisson {
+                    means: mean_per_step.clone(),
+                    exp_neg_means,
+                    shared,
+                }
+            }
             SourceKind::Steps { steps } => Drive::Steps(steps.clone()),
         };
         let (offsets, destinations) = crate::chip::group_by_source(
@@ -95,12 +109,19 @@ impl Source {
             Drive::Poisson {
                 means,
                 exp_neg_means,
+                shared,
             } => {
                 let draw = |(run, (streams, counts)): (usize, (&mut [Stream], &mut [u32]))| {
                     let first = run * POISSON_RUN;
-                    for (i, (stream, count)) in streams.iter_mut().zip(counts).enumerate() {
-                        let k = first + i;
-                        *count = random::poisson(stream, means[k], exp_neg_means[k]) as u32;
+                    let pairs = streams.iter_mut().zip(counts);
+                    match shared {
+                        Some(table) => pairs.for_each(|(stream, count)| {
+                            *count = table.draw(stream) as u32;
+                        }),
+                        None => pairs.enumerate().for_each(|(i, (stream, count))| {
+                            let k = first + i;
+                            *count = random::poisson(stream, means[k], exp_neg_means[k]) as u32;
+                        }),
                     }
                 };
                 match pool {

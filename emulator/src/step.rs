@@ -27,7 +27,7 @@ use crate::counts::{Counts, Energy};
 use crate::neuron::{Inputs, update};
 use crate::noc::LinkLoads;
 use crate::state::{ChipState, CoreState, Fired};
-use neurc_backends::cpu::prefetch::prefetch;
+use neurc_backends::cpu::prefetch::{prefetch, prefetch_slice};
 use neurc_ir::chip::{Arithmetic, CoreId};
 use rayon::prelude::*;
 
@@ -573,11 +573,16 @@ impl Delivery<'_> {
     /// first synapse adds to.
     #[inline]
     fn prefetch_target(&self, message: &Message) {
+        let receiver = &self.chip.receivers[message.core as usize];
         if message.count > 1 {
-            prefetch(&self.chip.rest[message.first as usize]);
+            let rest = message.first as usize..(message.first + message.count - 1) as usize;
+            prefetch_slice(&self.chip.rest.weights[rest.clone()]);
+            let format = receiver.first_format as usize + usize::from(message.head.format);
+            if !self.chip.formats[format].run {
+                prefetch_slice(&self.chip.rest.targets[rest]);
+            }
         }
         if message.count > 0 {
-            let receiver = &self.chip.receivers[message.core as usize];
             let slot = (self.step + u64::from(message.head.delay)) % u64::from(receiver.slots);
             let at = receiver.accumulator_base - self.accumulator_base
                 + slot as usize * receiver.stride as usize
@@ -645,7 +650,6 @@ impl Delivery<'_> {
     /// One message reaching its core.
     #[inline]
     fn receive(&mut self, message: &Message) {
-        let rest = message.first as usize..(message.first + message.count.max(1) - 1) as usize;
         let (times, operations) = (
             u64::from(message.times),
             u64::from(message.count) * u64::from(message.times),
@@ -658,32 +662,123 @@ impl Delivery<'_> {
         let receiver = &self.chip.receivers[message.core as usize];
         let format =
             self.chip.formats[receiver.first_format as usize + usize::from(message.head.format)];
-        let slots = receiver.slots as usize;
-        let now = (self.step % slots as u64) as usize;
-        let group = format.group_offset as usize;
-        let stride = receiver.stride as usize;
-        let rest = &self.chip.rest[rest];
-        let list = std::iter::once(&message.head).chain(rest);
+        let rest = message.first as usize..(message.first + message.count - 1) as usize;
+        let weights = &self.chip.rest.weights[rest.clone()];
+        let ring = Ring {
+            now: (self.step % u64::from(receiver.slots)) as usize,
+            slots: receiver.slots as usize,
+            stride: receiver.stride as usize,
+            group: format.group_offset as usize,
+        };
         let accumulators =
             &mut self.accumulators[receiver.accumulator_base - self.accumulator_base..];
         let times = i64::from(message.times);
-        let mut deposit = |weight: i64, synapse: &Synapse| {
-            let weight = weight * times;
-            let mut slot = now + usize::from(synapse.delay);
-            if slot >= slots {
-                slot -= slots;
-            }
-            accumulators[slot * stride + group + usize::from(synapse.compartment)] += weight;
-        };
-        match self.chip.arithmetic {
-            Arithmetic::Lava => list.for_each(|s| deposit(i64::from(s.weight), s)),
-            Arithmetic::Hardware if format.shift >= 0 => {
-                list.for_each(|s| deposit(i64::from(s.weight) << format.shift, s))
-            }
-            Arithmetic::Hardware => {
-                list.for_each(|s| deposit(i64::from(s.weight) >> -format.shift, s))
+        let head = &message.head;
+        let scale = Scale::of(self.chip.arithmetic, format.shift);
+        accumulators[ring.index(head.delay, head.compartment)] += scale.apply(head.weight) * times;
+        if format.run {
+            let start = ring.index(head.delay, head.compartment) + 1;
+            add_run(
+                &mut accumulators[start..start + weights.len()],
+                weights,
+                scale,
+                times,
+            );
+        } else {
+            let targets = &self.chip.rest.targets[rest];
+            for (&weight, target) in weights.iter().zip(targets) {
+                accumulators[ring.index(target.delay, target.compartment)] +=
+                    scale.apply(weight) * times;
             }
         }
+    }
+}
+
+/// Where a receiving core's accumulators for a synapse format lie in its
+/// ring of delay slots this step.
+struct Ring {
+    /// This step's slot.
+    now: usize,
+    slots: usize,
+    /// Accumulators per slot.
+    stride: usize,
+    /// Where the format's accumulator group starts in a slot.
+    group: usize,
+}
+
+impl Ring {
+    /// The accumulator of `compartment` for input `delay` steps ahead.
+    #[inline]
+    fn index(&self, delay: u8, compartment: u16) -> usize {
+        let mut slot = self.now + usize::from(delay);
+        if slot >= self.slots {
+            slot -= self.slots;
+        }
+        slot * self.stride + self.group + usize::from(compartment)
+    }
+}
+
+/// How a stored weight becomes an accumulator's input: shifted by its
+/// format's `6 + weight_exponent` in hardware arithmetic, as it is in
+/// lava's (whose accumulator groups are shifted at the update).
+#[derive(Clone, Copy)]
+enum Scale {
+    Left(u32),
+    Right(u32),
+}
+
+impl Scale {
+    fn of(arithmetic: Arithmetic, shift: i8) -> Scale {
+        match arithmetic {
+            Arithmetic::Lava => Scale::Left(0),
+            Arithmetic::Hardware if shift >= 0 => Scale::Left(shift.unsigned_abs().into()),
+            Arithmetic::Hardware => Scale::Right(shift.unsigned_abs().into()),
+        }
+    }
+
+    #[inline(always)]
+    fn apply(self, weight: i16) -> i64 {
+        match self {
+            Scale::Left(bits) => i64::from(weight) << bits,
+            Scale::Right(bits) => i64::from(weight) >> bits,
+        }
+    }
+}
+
+/// Adds each of a run's `weights`, scaled and `times` over, to its
+/// accumulator in `sums`: the loop a dense projection's synaptic input
+/// spends its time in, on the widest vectors the machine has.
+fn add_run(sums: &mut [i64], weights: &[i16], scale: Scale, times: i64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[allow(unsafe_code)]
+        // SAFETY: the function needs AVX2, which the machine was just
+        // found to have.
+        return unsafe { add_run_avx2(sums, weights, scale, times) };
+    }
+    add_run_portable(sums, weights, scale, times)
+}
+
+/// [`add_run_portable`] compiled for AVX2: four sums at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_run_avx2(sums: &mut [i64], weights: &[i16], scale: Scale, times: i64) {
+    add_run_portable(sums, weights, scale, times)
+}
+
+#[inline(always)]
+fn add_run_portable(sums: &mut [i64], weights: &[i16], scale: Scale, times: i64) {
+    match (scale, times) {
+        (Scale::Left(bits), 1) => add_each(sums, weights, |w| i64::from(w) << bits),
+        (Scale::Right(bits), 1) => add_each(sums, weights, |w| i64::from(w) >> bits),
+        _ => add_each(sums, weights, |w| scale.apply(w) * times),
+    }
+}
+
+#[inline(always)]
+fn add_each(sums: &mut [i64], weights: &[i16], input: impl Fn(i16) -> i64) {
+    for (sum, &weight) in sums.iter_mut().zip(weights) {
+        *sum += input(weight);
     }
 }
 

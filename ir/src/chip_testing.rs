@@ -174,8 +174,10 @@ struct RawFormat {
 /// One synapse: target compartment, weight on its format's grid, delay.
 type RawSynapse = (Index, Index, Index);
 
-/// An input axon: its format and its synapses.
-type RawAxon = (Index, Vec<RawSynapse>);
+/// An input axon: its format, whether its list is a run (as a dense
+/// projection's are: on consecutive compartments from the first
+/// synapse's, all with its delay), and its synapses.
+type RawAxon = (Index, bool, Vec<RawSynapse>);
 
 /// An output axon: its source, and its destination among every input axon
 /// of the program.
@@ -288,7 +290,11 @@ fn arb_raw_core(activity: Activity) -> impl Strategy<Value = RawCore> {
         vec(arb_raw_format(), 1..=3),
         any::<Index>(),
         vec(
-            (any::<Index>(), vec(synapse, 1..=activity.synapses_per_axon)),
+            (
+                any::<Index>(),
+                prop::bool::weighted(0.3),
+                vec(synapse, 1..=activity.synapses_per_axon),
+            ),
             0..=4,
         ),
         vec((any::<Index>(), any::<Index>()), 0..=6),
@@ -502,9 +508,14 @@ fn build_core(spec: &ChipSpec, id: CoreId, raw: &RawCore) -> CoreProgram {
     let mut input_axons = Vec::new();
     let mut synapses = SynapseList::default();
     let mut bits = 0;
-    for (format_index, raw_synapses) in raw.axons.iter().take(limits.input_axons as usize) {
+    for (format_index, run, raw_synapses) in raw.axons.iter().take(limits.input_axons as usize) {
         let f = format_index.index(formats.len());
         let format = &formats[f];
+        let raw_synapses = if *run {
+            &raw_synapses[..raw_synapses.len().min(n)]
+        } else {
+            &raw_synapses[..]
+        };
         let count = raw_synapses.len() as u32;
         bits += fixed.list_bits(format, u64::from(count));
         if bits > limits.synapse_memory_bits {
@@ -522,8 +533,14 @@ fn build_core(spec: &ChipSpec, id: CoreId, raw: &RawCore) -> CoreProgram {
         let lowest = low.div_euclid(step) + i32::from(low.rem_euclid(step) != 0);
         let highest = high.div_euclid(step);
         let max_delay = (1u32 << format.delay_bits).min(delay_slots).min(255);
-        for &(compartment, weight, delay) in raw_synapses {
-            synapses.compartment.push(compartment.index(n) as u16);
+        let (run_start, _, run_delay) = raw_synapses[0];
+        for (i, &(compartment, weight, delay)) in raw_synapses.iter().enumerate() {
+            let (compartment, delay) = if *run {
+                (run_start.index(n - raw_synapses.len() + 1) + i, run_delay)
+            } else {
+                (compartment.index(n), delay)
+            };
+            synapses.compartment.push(compartment as u16);
             let k = lowest + weight.index((highest - lowest + 1) as usize) as i32;
             synapses.weight.push((k * step) as i16);
             synapses

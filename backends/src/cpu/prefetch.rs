@@ -19,3 +19,16 @@ pub fn prefetch<T>(value: &T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;
 }
+
+/// Asks for every cache line `values` lies on: one address per 64 bytes
+/// from the first (so no line in between is passed over) and the last.
+#[inline(always)]
+pub fn prefetch_slice<T>(values: &[T]) {
+    const LINE: usize = 64;
+    for line in values.chunks((LINE / std::mem::size_of::<T>().max(1)).max(1)) {
+        prefetch(&line[0]);
+    }
+    if let Some(last) = values.last() {
+        prefetch(last);
+    }
+}

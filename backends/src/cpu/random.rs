@@ -139,6 +139,7 @@ pub fn poisson(stream: &mut Stream, lambda: f64, exp_neg_lambda: f64) -> f64 {
 /// source whose rate is fixed when its kernel is compiled draws with, so
 /// that neither the mean's checks nor the per-thread cache cost anything
 /// per draw. Each draw is the one [`poisson`] gives for the same stream.
+#[derive(Clone, Debug)]
 pub struct ConstantPoisson(InversionTable);
 
 impl ConstantPoisson {
@@ -185,6 +186,7 @@ pub(crate) const GUIDE_SLOTS: usize = 1024;
 
 /// The cumulative sums of the sequential search for one mean below
 /// [`INVERSION_LIMIT`].
+#[derive(Clone, Debug)]
 struct InversionTable {
     lambda: u64,
     exp_neg_lambda: u64,
