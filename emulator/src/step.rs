@@ -342,10 +342,11 @@ impl Chip {
 /// them. The core's last busy spell starts at `ready` or at an arrival
 /// and serves every message that arrives from then on, so it ends at the
 /// latest of `ready` plus all the service and of each arrival plus the
-/// service of the messages arriving at or after it. An arrival earlier
-/// than the last by more than all the service cannot give the latest, so
-/// only the few others are sorted: a core's messages mostly arrive
-/// further apart than they take to serve. Reorders `messages`.
+/// service of the messages arriving at or after it. Only an arrival after
+/// `ready` and less than all the service before the last arrival can
+/// give more than `ready` plus all the service, so only those few are
+/// sorted: a core's messages mostly arrive during its update or further
+/// apart than they take to serve. Reorders `messages`.
 fn finish_time(ready: u64, messages: &mut [(u64, u64)]) -> (u64, u64) {
     let total: u64 = messages.iter().map(|&(_, service)| service).sum();
     let last = messages.iter().map(|&(arrival, _)| arrival).max();
@@ -354,7 +355,7 @@ fn finish_time(ready: u64, messages: &mut [(u64, u64)]) -> (u64, u64) {
     };
     let mut late = 0;
     for i in 0..messages.len() {
-        if messages[i].0 + total >= last {
+        if messages[i].0 > ready && messages[i].0 + total >= last {
             messages.swap(i, late);
             late += 1;
         }
