@@ -72,6 +72,19 @@ Exit code 2 when the network does not fit the chip system.")]
         after_help = "Examples:\n  neurc chip loihi > my_chip.toml\n  neurc chip loihi2 --json"
     )]
     Chip(ChipArgs),
+    /// Draw a run directory's plots and write its HTML report.
+    #[command(after_help = "\
+Examples:
+  neurc report out/cuba
+  neurc run examples/cuba.snn -o out/cuba --report    (the same, after the run)
+
+Writes report.html (one self-contained file: the run's summary, resource
+and energy tables and its plots inlined as SVG; no script, nothing fetched)
+and plots/<name>.svg and .png for each plot: the spike raster with the
+population rate beneath it, population rates, recorded traces, inter-spike
+interval and rate histograms, and for a chip run the load on the mesh,
+the energy by operation and the chip time per step.")]
+    Report(ReportArgs),
 }
 
 /// What every command that reads a model accepts.
@@ -205,6 +218,16 @@ pub struct CompileArgs {
     pub quiet: bool,
 }
 
+/// `neurc report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The run directory (written by `neurc run`).
+    pub dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// `neurc chip`.
 #[derive(Args, Debug)]
 pub struct ChipArgs {
@@ -273,6 +296,9 @@ pub struct RunArgs {
     /// Print nothing but errors: no progress bar, no summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also draw the plots and write report.html (as `neurc report DIR`).
+    #[arg(long)]
+    pub report: bool,
 }
 
 fn parse_override(text: &str) -> Result<(String, String), String> {

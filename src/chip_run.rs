@@ -211,6 +211,9 @@ pub fn run(args: &RunArgs) -> Outcome {
     if !args.quiet {
         print_summary(recorded, &info, ran.chip.as_ref().map(|(r, _)| r), &dir);
     }
+    if args.report {
+        return crate::report::write(&dir, args.quiet);
+    }
     Outcome::Ok
 }
 

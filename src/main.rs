@@ -12,6 +12,7 @@ mod fmt;
 mod input;
 mod ir;
 mod output;
+mod report;
 mod run;
 
 use args::{Cli, Command};
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Chip(a) => compile::print_preset(a),
+        Command::Report(a) => report::run(a),
     });
     let outcome = outcome.unwrap_or_else(|_| {
         eprintln!(

@@ -209,6 +209,9 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
     if !args.quiet {
         print_summary(&layout, &recording, &info, context.dir);
     }
+    if args.report {
+        return crate::report::write(context.dir, args.quiet);
+    }
     Outcome::Ok
 }
 

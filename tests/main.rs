@@ -6,4 +6,5 @@ mod chip_run;
 mod cli;
 mod diagnostics;
 mod docs;
+mod report;
 mod run;

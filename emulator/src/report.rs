@@ -9,6 +9,7 @@ use crate::chip::Chip;
 use crate::counts::{Counts, Energy};
 use crate::state::ChipState;
 use crate::step::StepStats;
+use neurc_ir::chip::{CoreLocation, Mesh};
 use serde::Serialize;
 
 /// Bytes of state per compartment on Loihi (Intel's Loihi 2 brief: "24
@@ -118,6 +119,9 @@ pub struct System {
     pub synapses: u64,
     /// The end-of-step barrier, picoseconds.
     pub barrier_ps: u64,
+    /// The system's mesh: tiles per chip, cores per tile, chips; with each
+    /// core's `location` it places the cores on a map.
+    pub mesh: Mesh,
 }
 
 /// The whole run.
@@ -171,6 +175,8 @@ pub struct NeuroBench {
 pub struct CoreEntry {
     /// Its id.
     pub core: String,
+    /// Where it is: its chip, its tile on the chip, its index in the tile.
+    pub location: Option<CoreLocation>,
     /// Compartments.
     pub compartments: u32,
     /// Synapses.
@@ -238,6 +244,7 @@ pub fn build(chip: &Chip, state: &ChipState, ledger: &Ledger) -> ChipReport {
             compartments,
             synapses,
             barrier_ps: chip.barrier_ps,
+            mesh: chip.spec.mesh,
         },
         totals: Totals {
             time_ps,
@@ -289,6 +296,7 @@ pub fn build(chip: &Chip, state: &ChipState, ledger: &Ledger) -> ChipReport {
                 let totals = state.core_totals(i);
                 CoreEntry {
                     core: core.id.to_string(),
+                    location: chip.spec.locate(core.id),
                     compartments: core.len() as u32,
                     synapses: core.synapse_count,
                     utilisation: if time_ps > 0 {
