@@ -60,6 +60,7 @@ Examples:
   neurc compile examples/cuba.snn --target loihi -o out/cuba-loihi
   neurc compile examples/brunel.snn --target loihi2 -o out/brunel-loihi2
   neurc compile model.snn --chip my_chip.toml -o out/what-if
+  neurc compile examples/brunel.snn --target loihi -o out/brunel-loihi --report
 
 Writes image.bin (the versioned chip image), resources.json (chips, tiles,
 cores, every core's use of every resource and its binding limit) and
@@ -77,13 +78,16 @@ Exit code 2 when the network does not fit the chip system.")]
 Examples:
   neurc report out/cuba
   neurc run examples/cuba.snn -o out/cuba --report    (the same, after the run)
+  neurc report out/cuba-loihi                          (a directory of neurc compile)
 
 Writes report.html (one self-contained file: the run's summary, resource
 and energy tables and its plots inlined as SVG; no script, nothing fetched)
 and plots/<name>.svg and .png for each plot: the spike raster with the
 population rate beneath it, population rates, recorded traces, inter-spike
 interval and rate histograms, and for a chip run the load on the mesh,
-the energy by operation and the chip time per step.")]
+the energy by operation and the chip time per step. For a directory of
+`neurc compile`: the cores on the mesh, the use of each core resource, and
+the quantization tables.")]
     Report(ReportArgs),
 }
 
@@ -216,6 +220,10 @@ pub struct CompileArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also draw the cores on the mesh and write report.html (as `neurc
+    /// report DIR`).
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// `neurc report`.

@@ -97,16 +97,21 @@ pub fn run(args: &CompileArgs) -> Outcome {
             );
         }
     }
-    if args.quiet {
-        return Outcome::Ok;
+    let printed = if args.quiet {
+        Outcome::Ok
+    } else {
+        print_out(&summary(
+            &mapping,
+            &dir,
+            files[0].1.len(),
+            started,
+            expanded_at,
+        ))
+    };
+    if args.report && printed == Outcome::Ok {
+        return crate::report::write(&dir, args.quiet);
     }
-    print_out(&summary(
-        &mapping,
-        &dir,
-        files[0].1.len(),
-        started,
-        expanded_at,
-    ))
+    printed
 }
 
 /// How to expand and map a network.

@@ -1,29 +1,61 @@
-//! `neurc report`: a run directory's plots and its HTML report.
+//! `neurc report`: the plots and the HTML report of a run directory or of
+//! a chip directory written by `neurc compile`.
 
 use crate::Outcome;
 use crate::args::ReportArgs;
 use crate::output::write_atomically;
 use crate::run::fail;
-use neurc_report::{Run, figures, page};
+use neurc_report::{Figure, LoadError, Mapping, Run, figures, mapping_figures, mapping_page, page};
 use std::path::Path;
 use std::time::Instant;
+
+/// What a report is made of.
+enum Source {
+    Run(Box<Run>),
+    Mapping(Box<Mapping>),
+}
+
+impl Source {
+    /// The run or the mapping in `dir`.
+    fn load(dir: &Path) -> Result<Source, LoadError> {
+        if Mapping::is_in(dir) {
+            Mapping::load(dir).map(|mapping| Source::Mapping(Box::new(mapping)))
+        } else {
+            Run::load(dir).map(|run| Source::Run(Box::new(run)))
+        }
+    }
+
+    fn figures(&self) -> Vec<Figure> {
+        match self {
+            Source::Run(run) => figures(run),
+            Source::Mapping(mapping) => mapping_figures(mapping),
+        }
+    }
+
+    fn page(&self, rendered: &[(Figure, String)]) -> String {
+        match self {
+            Source::Run(run) => page(run, rendered),
+            Source::Mapping(mapping) => mapping_page(mapping, rendered),
+        }
+    }
+}
 
 /// Runs `neurc report`.
 pub fn run(args: &ReportArgs) -> Outcome {
     write(&args.dir, args.quiet)
 }
 
-/// Draws the plots of the run in `dir` into `dir/plots/` (SVG and PNG)
-/// and writes `dir/report.html`, every file atomically.
+/// Draws the plots of the run or mapping in `dir` into `dir/plots/` (SVG
+/// and PNG) and writes `dir/report.html`, every file atomically.
 pub fn write(dir: &Path, quiet: bool) -> Outcome {
     let started = Instant::now();
-    let run = match Run::load(dir) {
-        Ok(run) => run,
+    let source = match Source::load(dir) {
+        Ok(source) => source,
         Err(error) => {
             return fail(
                 &error.to_string(),
                 "give the directory a `neurc run` wrote (it holds manifest.json, report.json and \
-                 spikes.npy)",
+                 spikes.npy) or one `neurc compile` wrote (resources.json, quantization.json)",
                 false,
             );
         }
@@ -37,7 +69,7 @@ pub fn write(dir: &Path, quiet: bool) -> Outcome {
         );
     }
     let mut rendered = Vec::new();
-    for figure in figures(&run) {
+    for figure in source.figures() {
         let drawn = figure.svg().and_then(|svg| Ok((svg, figure.png()?)));
         let (svg, png) = match drawn {
             Ok(drawn) => drawn,
@@ -55,7 +87,7 @@ pub fn write(dir: &Path, quiet: bool) -> Outcome {
         }
         rendered.push((figure, svg));
     }
-    let html = page(&run, &rendered);
+    let html = source.page(&rendered);
     let path = dir.join("report.html");
     if let Err(error) = write_atomically(&path, html.as_bytes()) {
         return fail(

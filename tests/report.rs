@@ -132,3 +132,43 @@ fn the_page_opens_in_headless_chromium_without_console_errors() {
     // Text, tables and plots cover a good part of the page, not all of it.
     assert!(share > 0.03 && share < 0.6, "inked share {share}");
 }
+
+#[test]
+fn a_compile_with_report_shows_its_cores_resources_and_quantization() {
+    let dir = scratch("report-compile");
+    let out = neurc(&[
+        "compile",
+        "examples/cuba.snn",
+        "--target",
+        "loihi",
+        "-o",
+        dir.to_str().expect("a UTF-8 path"),
+        "--report",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert_eq!(html.matches("<figure").count(), 2);
+    for file in linked_plots(&html) {
+        assert!(dir.join("plots").join(&file).is_file(), "{file}");
+    }
+    let resources: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("resources.json")).expect("resources"))
+            .expect("JSON");
+    let cores = resources["cores_used"].as_u64().expect("cores_used");
+    // Numbers are grouped by thin spaces.
+    let plain = html.replace('\u{2009}', "");
+    let lead = format!(
+        "Mapped onto loihi: {cores} of {} cores",
+        resources["cores_available"]
+    );
+    assert!(plain.contains(&lead), "{lead}");
+    // Both populations' parameters and every projection's weights.
+    for text in [
+        "exc (LifCuba)",
+        "inh (LifCuba)",
+        "exc -&gt; inh",
+        "rounded to zero",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+}

@@ -3,6 +3,7 @@
 //! in any browser, years later.
 
 use crate::figure::Figure;
+use crate::mapping::Mapping;
 use crate::run::{ChipReport, Run};
 use std::fmt::Write;
 
@@ -17,35 +18,99 @@ pub fn page(run: &Run, figures: &[(Figure, String)]) -> String {
         .inputs
         .first()
         .map_or("a compiled image", |i| i.path.as_str());
-    let mut out = String::new();
-    let _ = write!(
-        out,
+    let lead = format!(
+        "{}, {}, {} steps of {} ms ({} s simulated), seed {}, {} thread(s).",
+        m.target,
+        m.precision,
+        m.steps,
+        number(run.dt_ms()),
+        number(m.duration_s),
+        m.seed,
+        r.threads,
+    );
+    let mut nav = vec![("summary", "Summary")];
+    if r.chip.is_some() {
+        nav.push(("chip", "Chip"));
+    }
+    nav.extend([("plots", "Plots"), ("manifest", "Manifest")]);
+    let mut body = String::new();
+    summary(&mut body, run);
+    if let Some(chip) = &r.chip {
+        chip_tables(&mut body, chip);
+    }
+    plots(&mut body, figures);
+    manifest(&mut body, run);
+    let source = format!("the run in {}", run.dir.display());
+    document(input, &lead, &nav, &body, &m.neurc, &source)
+}
+
+/// The page of a chip mapping, with `figures` and their SVG documents.
+pub fn mapping_page(mapping: &Mapping, figures: &[(Figure, String)]) -> String {
+    let r = &mapping.resources;
+    let lead = format!(
+        "Mapped onto {}: {} of {} cores on {} tiles of {} chip(s), {} synapses.",
+        r.target,
+        grouped(r.cores_used),
+        grouped(r.cores_available),
+        r.tiles_used,
+        r.chips_used,
+        grouped(r.synapses)
+    );
+    let nav = [
+        ("resources", "Resources"),
+        ("quantization", "Quantization"),
+        ("plots", "Plots"),
+    ];
+    let mut body = String::new();
+    resource_tables(&mut body, mapping);
+    quantization_tables(&mut body, mapping);
+    plots(&mut body, figures);
+    let title = format!("Chip mapping in {}", mapping.dir.display());
+    let source = format!("the mapping in {}", mapping.dir.display());
+    document(
+        &title,
+        &lead,
+        &nav,
+        &body,
+        env!("CARGO_PKG_VERSION"),
+        &source,
+    )
+}
+
+/// A whole page: its head, `title`, `lead`, links to the `nav` sections
+/// (id, name), `body` and a footer naming the version and the source.
+fn document(
+    title: &str,
+    lead: &str,
+    nav: &[(&str, &str)],
+    body: &str,
+    version: &str,
+    source: &str,
+) -> String {
+    let links: Vec<String> = nav
+        .iter()
+        .map(|(id, name)| format!("<a href=\"#{id}\">{}</a>", escape(name)))
+        .collect();
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>neurc run of {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <header><h1>{title}</h1><p class=\"lead\">{target}, {precision}, {steps} steps of {dt} ms \
-         ({duration} s simulated), seed {seed}, {threads} thread(s).</p></header>\n",
-        title = escape(input),
-        target = escape(&m.target),
-        precision = escape(&m.precision),
-        steps = m.steps,
-        dt = number(run.dt_ms()),
-        duration = number(m.duration_s),
-        seed = m.seed,
-        threads = r.threads,
-    );
-    out.push_str("<nav><a href=\"#summary\">Summary</a>");
-    if r.chip.is_some() {
-        out.push_str(" · <a href=\"#chip\">Chip</a>");
-    }
-    out.push_str(" · <a href=\"#plots\">Plots</a> · <a href=\"#manifest\">Manifest</a></nav>\n");
-    summary(&mut out, run);
-    if let Some(chip) = &r.chip {
-        chip_tables(&mut out, chip);
-    }
+         <title>neurc: {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><h1>{title}</h1><p class=\"lead\">{lead}</p></header>\n\
+         <nav>{links}</nav>\n{body}\
+         <footer>Written by neurc {version} from {source}.</footer>\n</body>\n</html>\n",
+        title = escape(title),
+        lead = escape(lead),
+        links = links.join(" · "),
+        version = escape(version),
+        source = escape(source),
+    )
+}
+
+/// The plots, each inlined with its caption and links to its files.
+fn plots(out: &mut String, figures: &[(Figure, String)]) {
     out.push_str("<section id=\"plots\"><h2>Plots</h2>\n");
     if figures.is_empty() {
-        out.push_str("<p>The run recorded nothing to plot.</p>\n");
+        out.push_str("<p>Nothing was recorded to plot.</p>\n");
     }
     for (figure, svg) in figures {
         let _ = write!(
@@ -60,14 +125,117 @@ pub fn page(run: &Run, figures: &[(Figure, String)]) -> String {
         );
     }
     out.push_str("</section>\n");
-    manifest(&mut out, run);
-    let _ = write!(
+}
+
+/// Where the network went: populations, and each resource's use.
+fn resource_tables(out: &mut String, mapping: &Mapping) {
+    let r = &mapping.resources;
+    out.push_str("<section id=\"resources\"><h2>Resources</h2>\n");
+    let rows = r.populations.iter().map(|p| {
+        vec![
+            p.population.clone(),
+            grouped(u64::from(p.neurons)),
+            p.compartments_per_neuron.to_string(),
+            grouped(p.cores),
+            p.binding.replace('_', " "),
+        ]
+    });
+    table(
         out,
-        "<footer>Written by neurc {} from the run in <code>{}</code>.</footer>\n</body>\n</html>\n",
-        escape(&m.neurc),
-        escape(&run.dir.display().to_string())
+        "Populations on cores",
+        &[
+            "population",
+            "neurons",
+            "compartments per neuron",
+            "cores",
+            "binding limit",
+        ],
+        rows,
     );
-    out
+    let rows = r.limits.iter().map(|(resource, &limit)| {
+        let total = r.totals.get(resource).copied().unwrap_or(0);
+        let capacity = limit.saturating_mul(r.cores_used).max(1);
+        vec![
+            resource.replace('_', " "),
+            grouped(total),
+            grouped(limit),
+            format!("{:.1} %", 100.0 * total as f64 / capacity as f64),
+        ]
+    });
+    table(
+        out,
+        "Resources of the cores in use",
+        &[
+            "resource",
+            "used in all",
+            "limit per core",
+            "use of the cores in use",
+        ],
+        rows,
+    );
+    out.push_str("</section>\n");
+}
+
+/// What quantization did to the parameters and the weights.
+fn quantization_tables(out: &mut String, mapping: &Mapping) {
+    let q = &mapping.quantization;
+    out.push_str("<section id=\"quantization\"><h2>Quantization</h2>\n");
+    for p in &q.populations {
+        let rows = p.parameters.iter().map(|x| {
+            vec![
+                x.name.clone(),
+                number(x.float),
+                x.fixed.to_string(),
+                number(x.effective),
+                format!("{:.2e}", x.relative_error),
+            ]
+        });
+        let caption = format!("{} ({})", p.population, p.model);
+        table(
+            out,
+            &caption,
+            &[
+                "parameter",
+                "asked for",
+                "stored",
+                "effective",
+                "relative error",
+            ],
+            rows,
+        );
+    }
+    let rows = q.projections.iter().map(|p| {
+        vec![
+            p.projection.clone(),
+            grouped(p.synapses),
+            format!(
+                "{}, {} bits, exponent {}, delay {} bits",
+                p.sign_mode.to_lowercase(),
+                p.weight_bits,
+                p.weight_exponent,
+                p.delay_bits
+            ),
+            format!("{:.2e}", p.max_relative_error),
+            format!("{:.2e}", p.rms_relative_error),
+            grouped(p.clipped),
+            grouped(p.rounded_to_zero),
+        ]
+    });
+    table(
+        out,
+        "Weights",
+        &[
+            "projection",
+            "synapses",
+            "format",
+            "max relative error",
+            "rms relative error",
+            "clipped",
+            "rounded to zero",
+        ],
+        rows,
+    );
+    out.push_str("</section>\n");
 }
 
 /// The summary: the run's counts, wall times, populations, projections.

@@ -361,7 +361,7 @@ fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
     })
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
     serde_json::from_slice(&read(path)?).map_err(|source| LoadError::Json {
         path: path.to_path_buf(),
         source,

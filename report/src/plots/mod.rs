@@ -2,11 +2,15 @@
 //! the report: a layer of neurc that records something new writes a
 //! function giving its [`Figure`] and lists it there.
 
+mod bars;
 mod chip;
+mod mesh;
+mod resources;
 mod spikes;
 mod traces;
 
 use crate::figure::Figure;
+use crate::mapping::Mapping;
 use crate::run::Run;
 
 /// Every figure `run` has data for, in the order the report shows them.
@@ -22,5 +26,13 @@ pub fn figures(run: &Run) -> Vec<Figure> {
         figures.extend(chip::energy(chip));
         figures.extend(chip::step_times(chip));
     }
+    figures
+}
+
+/// Every figure of a chip mapping (`neurc compile`'s directory).
+pub fn mapping_figures(mapping: &Mapping) -> Vec<Figure> {
+    let mut figures = Vec::new();
+    figures.extend(resources::resource_map(mapping));
+    figures.extend(resources::resource_use(mapping));
     figures
 }

@@ -5,7 +5,7 @@ use super::axons::SliceIndex;
 use super::error::Resource;
 use super::map::{ChipPopulation, DEFAULT_RATE_HZ, HostSource};
 use super::partition::Usage;
-use neurc_ir::chip::{ChipSpec, CoreId, ProgramParts};
+use neurc_ir::chip::{ChipSpec, CoreId, Mesh, ProgramParts};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,6 +76,8 @@ pub struct ResourceReport {
     pub cores_used: u64,
     /// Cores of the system.
     pub cores_available: u64,
+    /// The system's mesh, which places each core's chip, tile and index.
+    pub mesh: Mesh,
     /// Each resource's limit per core.
     pub limits: Usage,
     /// Each resource summed over cores.
@@ -194,6 +196,7 @@ pub(super) fn resource_report(
         tiles_used: tiles_used.len() as u64,
         cores_used: lines.len() as u64,
         cores_available: spec.mesh.core_count(),
+        mesh: spec.mesh,
         limits,
         totals,
         synapses: parts
