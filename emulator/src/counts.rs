@@ -93,6 +93,26 @@ impl AddAssign<&Energy> for Energy {
     }
 }
 
+impl Counts {
+    /// The count each part of [`Energy::parts`] charges, in its order:
+    /// every message is delivered within its destination tile, and a hop
+    /// between stacked chips costs a north–south hop; static power is
+    /// charged for time, not a count.
+    pub fn charged(&self) -> [Option<u64>; 9] {
+        [
+            Some(self.synaptic_ops),
+            Some(self.synaptic_updates),
+            Some(self.active_updates),
+            Some(self.inactive_updates),
+            Some(self.messages),
+            Some(self.hops_east_west),
+            Some(self.hops_north_south + self.hops_up_down),
+            Some(self.chip_crossings),
+            None,
+        ]
+    }
+}
+
 impl Energy {
     /// The energy of `counts` over `time_ps` on `chips` chips by `table`.
     /// The barrier has no published energy, so it costs only time (and
@@ -142,5 +162,45 @@ impl Energy {
     /// The total.
     pub fn total(&self) -> f64 {
         self.parts().iter().map(|(_, e)| e).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each part's energy is the count [`Counts::charged`] names times the
+    /// table's energy for one such operation.
+    #[test]
+    fn every_part_charges_the_count_it_names() {
+        let counts = Counts {
+            synaptic_ops: 2,
+            synaptic_updates: 3,
+            active_updates: 5,
+            inactive_updates: 7,
+            messages: 11,
+            intra_tile_messages: 13,
+            hops_east_west: 17,
+            hops_north_south: 19,
+            hops_up_down: 23,
+            chip_crossings: 29,
+            ..Counts::default()
+        };
+        let table = EnergyTable::loihi();
+        let each = [
+            table.synaptic_op_pj,
+            table.synaptic_update_pj,
+            table.neuron_active_pj,
+            table.neuron_inactive_pj,
+            table.spike_in_tile_pj,
+            table.hop_east_west_pj,
+            table.hop_north_south_pj,
+            table.hop_between_chips_pj,
+        ];
+        let energy = Energy::of(&counts, 0, 1, &table);
+        for (((name, pj), count), each) in energy.parts().iter().zip(counts.charged()).zip(each) {
+            assert_eq!(*pj, count.expect("a count") as f64 * each, "{name}");
+        }
+        assert_eq!(counts.charged()[8], None, "static power");
     }
 }

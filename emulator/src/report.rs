@@ -149,6 +149,8 @@ pub struct Totals {
 pub struct Operation {
     /// Its name.
     pub operation: &'static str,
+    /// How many were charged (none for static power).
+    pub count: Option<u64>,
     /// Energy, picojoules.
     pub energy_pj: f64,
     /// Its share of the total energy.
@@ -262,8 +264,10 @@ pub fn build(chip: &Chip, state: &ChipState, ledger: &Ledger) -> ChipReport {
         operations: energy
             .parts()
             .iter()
-            .map(|&(operation, energy_pj)| Operation {
+            .zip(counts.charged())
+            .map(|(&(operation, energy_pj), count)| Operation {
                 operation,
+                count,
                 energy_pj,
                 share: if total_energy > 0.0 {
                     energy_pj / total_energy

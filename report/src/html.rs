@@ -352,10 +352,9 @@ fn chip_tables(out: &mut String, chip: &ChipReport) {
     let mut operations: Vec<_> = chip.operations.iter().collect();
     operations.sort_by(|a, b| b.share.total_cmp(&a.share));
     let rows = operations.iter().map(|o| {
-        let count = t.counts.get(&o.operation).copied();
         vec![
             o.operation.replace('_', " "),
-            count.map_or("–".to_string(), grouped),
+            o.count.map_or("–".to_string(), grouped),
             format!("{:.3}", o.energy_pj * 1e-6),
             format!("{:.1} %", o.share * 100.0),
         ]

@@ -223,6 +223,9 @@ pub struct ChipTotals {
 pub struct Operation {
     /// Its name.
     pub operation: String,
+    /// How many were charged (none for static power).
+    #[serde(default)]
+    pub count: Option<u64>,
     /// Its energy, picojoules.
     pub energy_pj: f64,
     /// Its share of all energy.
