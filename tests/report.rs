@@ -172,3 +172,44 @@ fn a_compile_with_report_shows_its_cores_resources_and_quantization() {
         assert!(html.contains(text), "{text}");
     }
 }
+
+/// The trace plots draw the threshold the manifest gives; on either
+/// target the recorded voltage (taken after the reset) never exceeds it
+/// and comes close to it before the neurons spike.
+#[test]
+fn recorded_voltages_reach_but_never_pass_the_manifest_threshold() {
+    for target in ["cpu", "loihi"] {
+        let dir = scratch(&format!("threshold-{target}"));
+        let out = neurc(&[
+            "run",
+            "examples/cuba.snn",
+            "--target",
+            target,
+            "--duration",
+            "200ms",
+            "-o",
+            dir.to_str().expect("a UTF-8 path"),
+            "--report",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let run = neurc_report::Run::load(&dir).expect("the run");
+        let v = run
+            .traces
+            .iter()
+            .find(|t| t.entry.variable == "v")
+            .expect("a v trace");
+        let threshold = v.entry.threshold.expect("a threshold");
+        if target == "cpu" {
+            assert_eq!(threshold, -0.05, "v_th of examples/cuba.snn");
+        }
+        let high = v.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let low = v.values.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!(high <= threshold, "{target}: {high} above {threshold}");
+        assert!(
+            high > threshold - 0.1 * (threshold - low),
+            "{target}: {high} never near {threshold}"
+        );
+        let html = std::fs::read_to_string(dir.join("report.html")).expect("the page");
+        assert!(html.contains("Dashed: the threshold"), "{target}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Neuron models: parameters and state with dimensions, dynamics as typed
 //! expression trees, spike condition, reset and refractoriness.
 
-use crate::expr::Expr;
+use crate::expr::{BinaryOp, Expr, Var};
 use crate::units::Dimension;
 use serde::{Deserialize, Serialize};
 
@@ -201,6 +201,20 @@ impl NeuronModel {
             .iter()
             .position(|s| s.name == name)
             .map(|i| i as u32)
+    }
+
+    /// What state variable `state` must exceed (`>`), or reach (`>=`), for
+    /// the model to spike, when its spike condition is just that
+    /// comparison: the threshold a plot of the variable draws.
+    pub fn threshold_of(&self, state: u32) -> Option<&Expr> {
+        match self.spike.as_ref()? {
+            Expr::Binary(BinaryOp::Gt | BinaryOp::Ge, variable, threshold)
+                if **variable == Expr::Var(Var::State(state)) =>
+            {
+                Some(threshold)
+            }
+            _ => None,
+        }
     }
 
     /// Index of the input with this name.

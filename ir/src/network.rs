@@ -75,6 +75,24 @@ pub struct Population {
     pub positions: Option<Layout>,
 }
 
+impl Population {
+    /// The threshold of its state variable `state` (SI units), when its
+    /// model spikes on that variable passing a value that is the same for
+    /// every neuron: the model's [`NeuronModel::threshold_of`] with this
+    /// population's constant parameters.
+    pub fn threshold(&self, model: &NeuronModel, state: u32) -> Option<f64> {
+        let constant = |k: u32| match self.params.get(k as usize) {
+            Some(ParamValue::Scalar(Distribution::Constant(c))) => *c,
+            _ => f64::NAN,
+        };
+        let value = model.threshold_of(state)?.eval(&|var| match var {
+            crate::expr::Var::Param(k) => constant(k),
+            _ => f64::NAN,
+        })?;
+        value.is_finite().then_some(value)
+    }
+}
+
 /// A host-layer neural-mass region (executed by a later layer of neurc).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Region {

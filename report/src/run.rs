@@ -87,6 +87,9 @@ pub struct TraceEntry {
     pub variable: String,
     /// The neurons recorded: `[first, end)`.
     pub neurons: [u32; 2],
+    /// The value the variable spikes at, when one for all of them.
+    #[serde(default)]
+    pub threshold: Option<f64>,
 }
 
 /// `report.json`: the run's figures.

@@ -542,6 +542,22 @@ impl ChipRunner {
     }
 }
 
+/// The threshold of the v register of `neurons` (somas placed at
+/// `somas`): `vth << weight_shift` of their profiles, when one for all.
+fn v_threshold(program: &ChipProgram, somas: &[(u32, u32)], neurons: NeuronRange) -> Option<f64> {
+    let shift = program.spec().fixed_point.weight_shift;
+    let mut thresholds = (neurons.start..neurons.end).map(|n| {
+        let &(core, compartment) = somas.get(n as usize)?;
+        let core = &program.cores()[core as usize];
+        let profile = core.compartments.get(compartment as usize)?.profile;
+        core.profiles.get(usize::from(profile))?.vth
+    });
+    let first = thresholds.next()??;
+    thresholds
+        .all(|t| t == Some(first))
+        .then(|| f64::from(first) * 2f64.powi(shift as i32))
+}
+
 /// The run's layout: the plan's populations, each sending population's
 /// outgoing synapses as one projection, and u and v of every state probe.
 fn layout(
@@ -596,11 +612,15 @@ fn layout(
             .state_probes
             .iter()
             .flat_map(|p| {
+                let somas = &placement.somas[p.population];
                 ["u", "v"].map(|variable| TraceLayout {
                     population: p.population,
                     variable: variable.to_string(),
                     neurons: p.neurons,
                     integer: true,
+                    threshold: (variable == "v")
+                        .then(|| v_threshold(program, somas, p.neurons))
+                        .flatten(),
                 })
             })
             .collect(),

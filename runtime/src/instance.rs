@@ -7,8 +7,8 @@ use neurc_backends::cpu::NeuronProgram;
 use neurc_backends::cpu::plan::{Integration, PlanError, plan};
 use neurc_compiler::passes::expand::{NeuronValue, neuron_values};
 use neurc_ir::{
-    Connectivity, Distribution, Network, NeuronRange, NodeId, ParamValue, PerSynapse, Population,
-    Probe, ProjId, SynapseTable, SynapticTarget,
+    Connectivity, Distribution, Network, NeuronRange, Node, NodeId, ParamValue, PerSynapse,
+    Population, Probe, ProjId, SynapseTable, SynapticTarget,
 };
 use std::collections::BTreeMap;
 
@@ -70,6 +70,8 @@ pub struct TraceProbe {
     pub variable: String,
     /// The recorded neurons.
     pub neurons: NeuronRange,
+    /// The value the variable spikes at, when the same for every neuron.
+    pub threshold: Option<f64>,
 }
 
 /// Recorded spikes of some neurons of a population.
@@ -278,6 +280,15 @@ fn build_population(
     })
 }
 
+/// The threshold of state variable `state` of population `node`, if its
+/// model spikes on it passing one value for every neuron.
+fn threshold(network: &Network, node: NodeId, state: u32) -> Option<f64> {
+    let (Node::Population(population) | Node::Source(population)) = network.node(node)? else {
+        return None;
+    };
+    population.threshold(network.model(population.model)?, state)
+}
+
 /// The probes of every `record`, by population index.
 fn probes(
     network: &Network,
@@ -300,6 +311,7 @@ fn probes(
                     state,
                     variable: variable.clone(),
                     neurons: target.neurons,
+                    threshold: threshold(network, target.node, state),
                 }),
                 (Probe::State(_), None) => {}
             }

@@ -448,6 +448,7 @@ mod tests {
             state: 0,
             variable: "v".to_string(),
             neurons: all(2),
+            threshold: None,
         }];
         instance
     }
@@ -511,6 +512,7 @@ mod tests {
             state: 0,
             variable: "v".to_string(),
             neurons: all(1),
+            threshold: None,
         }];
         let recording = simulate::<f64>(&instance).expect("finite");
         assert_eq!(recording.spikes[0].steps, [0, 0, 1, 1, 2, 2]);
@@ -533,6 +535,7 @@ mod tests {
             state: 0,
             variable: "v".to_string(),
             neurons: all(2),
+            threshold: None,
         }];
         let recording = simulate::<f64>(&instance).expect("finite");
         let first_draw = |neuron| random::uniform(&mut random::stream(17, 3, neuron));

@@ -17,6 +17,7 @@ struct Traces {
     lines: Vec<(String, Vec<(f64, f64)>)>,
     y_desc: String,
     duration_ms: f64,
+    threshold: Option<f64>,
 }
 
 /// A figure per trace file.
@@ -66,10 +67,14 @@ fn figure(run: &Run, trace: &Trace) -> Figure {
         ));
     }
     caption.push('.');
+    if let Some(threshold) = entry.threshold {
+        caption.push_str(&format!(" Dashed: the threshold, {threshold}."));
+    }
     let plot = Traces {
         lines,
         y_desc: format!("{} ({unit})", entry.variable),
         duration_ms: run.duration_ms(),
+        threshold: entry.threshold,
     };
     let name = entry.file.trim_end_matches(".npy").to_string();
     let title = format!("{} of {}", entry.variable, entry.population);
@@ -106,7 +111,11 @@ fn reduce(steps: usize, every: usize, dt_ms: f64, value: impl Fn(usize) -> f64) 
 
 impl Plot for Traces {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let values = self.lines.iter().flat_map(|(_, p)| p.iter().map(|q| q.1));
+        let values = self
+            .lines
+            .iter()
+            .flat_map(|(_, p)| p.iter().map(|q| q.1))
+            .chain(self.threshold);
         let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
             (l.min(v), h.max(v))
         });
@@ -128,6 +137,13 @@ impl Plot for Traces {
                 ))?
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], colour));
+        }
+        if let Some(threshold) = self.threshold {
+            let line = [(0.0, threshold), (self.duration_ms, threshold)];
+            chart
+                .draw_series(DashedLineSeries::new(line, 6, 4, BLACK.stroke_width(1)))?
+                .label("threshold")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLACK));
         }
         draw_legend(&mut chart)
     }

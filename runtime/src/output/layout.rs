@@ -62,6 +62,9 @@ pub struct TraceLayout {
     /// Whether the values are a chip's integer registers (written as
     /// `int64`) rather than real numbers (`float64`).
     pub integer: bool,
+    /// The value the variable spikes at, in the trace's units, when the
+    /// same for every recorded neuron.
+    pub threshold: Option<f64>,
 }
 
 impl RunLayout {
@@ -99,6 +102,7 @@ impl RunLayout {
                     variable: p.variable.clone(),
                     neurons: p.neurons,
                     integer: false,
+                    threshold: p.threshold,
                 })
                 .collect(),
         }

@@ -57,6 +57,8 @@ struct TraceEntry<'a> {
     population: &'a str,
     variable: &'a str,
     neurons: [u32; 2],
+    /// The value the variable spikes at, if one for all recorded neurons.
+    threshold: Option<f64>,
 }
 
 /// Builds the manifest; `outputs` are the files written before it, by
@@ -100,6 +102,7 @@ pub(crate) fn build<'a>(
                 population: &instance.populations[probe.population].name,
                 variable: &probe.variable,
                 neurons: [probe.neurons.start, probe.neurons.end],
+                threshold: probe.threshold,
             })
             .collect(),
     }

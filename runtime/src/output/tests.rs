@@ -170,12 +170,14 @@ pub(crate) fn small_network() -> (Instance, Recording) {
                 state: 0,
                 variable: "v".to_owned(),
                 neurons: NeuronRange::new(1, 3),
+                threshold: None,
             },
             TraceProbe {
                 population: 1,
                 state: 0,
                 variable: "v".to_owned(),
                 neurons: NeuronRange::new(0, 2),
+                threshold: None,
             },
         ],
     };
@@ -559,8 +561,10 @@ fn manifest_lists_the_inputs_and_every_result_file_with_its_digest() {
     assert_eq!(
         manifest["traces"],
         serde_json::json!([
-            {"file": "exc_v.npy", "population": "exc", "variable": "v", "neurons": [1, 3]},
-            {"file": "inh_v.npy", "population": "inh", "variable": "v", "neurons": [0, 2]},
+            {"file": "exc_v.npy", "population": "exc", "variable": "v", "neurons": [1, 3],
+             "threshold": null},
+            {"file": "inh_v.npy", "population": "inh", "variable": "v", "neurons": [0, 2],
+             "threshold": null},
         ])
     );
 }
