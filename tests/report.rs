@@ -13,11 +13,13 @@ fn linked_plots(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs cuba for 200 ms into `dir` with `--report`.
-fn cuba_with_report(dir: &Path) {
+/// Runs cuba for 200 ms on `target` into `dir` with `--report`.
+fn cuba_with_report(dir: &Path, target: &str) {
     let out = neurc(&[
         "run",
         "examples/cuba.snn",
+        "--target",
+        target,
         "--duration",
         "200ms",
         "-o",
@@ -31,7 +33,7 @@ fn cuba_with_report(dir: &Path) {
 #[test]
 fn a_run_with_report_writes_the_page_and_every_plot_it_links() {
     let dir = scratch("report");
-    cuba_with_report(&dir);
+    cuba_with_report(&dir, "cpu");
     let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.trim_end().ends_with("</html>"));
@@ -89,7 +91,7 @@ fn the_page_opens_in_headless_chromium_without_console_errors() {
         return;
     };
     let dir = scratch("report-browser");
-    cuba_with_report(&dir);
+    cuba_with_report(&dir, "cpu");
     let page = std::fs::canonicalize(dir.join("report.html")).expect("the page");
     let shot = dir.join("screenshot.png");
     let out = Command::new(browser)
@@ -180,18 +182,7 @@ fn a_compile_with_report_shows_its_cores_resources_and_quantization() {
 fn recorded_voltages_reach_but_never_pass_the_manifest_threshold() {
     for target in ["cpu", "loihi"] {
         let dir = scratch(&format!("threshold-{target}"));
-        let out = neurc(&[
-            "run",
-            "examples/cuba.snn",
-            "--target",
-            target,
-            "--duration",
-            "200ms",
-            "-o",
-            dir.to_str().expect("a UTF-8 path"),
-            "--report",
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        cuba_with_report(&dir, target);
         let run = neurc_report::Run::load(&dir).expect("the run");
         let v = run
             .traces
