@@ -3,11 +3,15 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Compile and check spiking networks written in the neurc language.
+/// Compile, run and look at spiking networks written in the neurc language,
+/// on the CPU or on the emulator of a Loihi-style chip.
 #[derive(Parser, Debug)]
 #[command(name = "neurc", version, about, long_about = None, after_help = "\
 Examples:
-  neurc check examples/cuba.snn
+  neurc run examples/cuba.snn -o out/cuba --report
+  neurc run examples/cuba.snn --target loihi -o out/cuba-chip --report
+  neurc compile examples/cuba.snn --target loihi -o out/cuba-loihi --report
+  neurc report out/cuba
   neurc check examples/brunel.snn --set g=6 --set eta=1
   neurc fmt examples/cuba.snn --check
   neurc ir examples/cuba.snn --expanded > cuba.json
