@@ -6,5 +6,6 @@ mod chip_run;
 mod cli;
 mod diagnostics;
 mod docs;
+mod examples;
 mod report;
 mod run;
