@@ -1,4 +1,5 @@
-//! The examples of `docs/LANGUAGE.md`, checked as a user would run them.
+//! The examples of `docs/LANGUAGE.md` and `docs/SEMANTICS.md`, checked as
+//! a user would run them.
 //!
 //! - A block fenced ```` ```snn ```` is a complete program: it must compile
 //!   without a single diagnostic.
@@ -16,12 +17,17 @@ use neurc_compiler::lower::{Options, compile};
 use neurc_compiler::render::{Style, render_text};
 use std::path::{Path, PathBuf};
 
-/// The language reference, read at build time so that editing it rebuilds
-/// the test.
-const LANGUAGE: &str = include_str!("../docs/LANGUAGE.md");
+/// The documents with examples in the language, read at build time so
+/// that editing one rebuilds the test.
+const DOCUMENTS: [(&str, &str); 2] = [
+    ("docs/LANGUAGE.md", include_str!("../docs/LANGUAGE.md")),
+    ("docs/SEMANTICS.md", include_str!("../docs/SEMANTICS.md")),
+];
 
-/// A fenced code block of the reference.
+/// A fenced code block of a document.
 struct Block {
+    /// The document it is in.
+    document: &'static str,
     /// The first word of the info string (`snn`, `snn-error`, `text`, ...).
     kind: String,
     /// The `file=PATH` of the info string, if any.
@@ -34,15 +40,23 @@ struct Block {
 
 impl Block {
     fn name(&self) -> String {
-        format!("docs/LANGUAGE.md:{} (```{})", self.line, self.kind)
+        format!("{}:{} (```{})", self.document, self.line, self.kind)
     }
 }
 
-/// Every fenced block of the reference, in order.
+/// Every fenced block of the documents, in order.
 fn blocks() -> Vec<Block> {
+    DOCUMENTS
+        .iter()
+        .flat_map(|&(document, text)| blocks_of(document, text))
+        .collect()
+}
+
+/// Every fenced block of `document`, whose text is `text`, in order.
+fn blocks_of(document: &'static str, text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut open: Option<Block> = None;
-    for (index, line) in LANGUAGE.lines().enumerate() {
+    for (index, line) in text.lines().enumerate() {
         match open.take() {
             None => {
                 if let Some(info) = line.trim_start().strip_prefix("```") {
@@ -52,6 +66,7 @@ fn blocks() -> Vec<Block> {
                         .find_map(|w| w.strip_prefix("file="))
                         .map(str::to_string);
                     open = Some(Block {
+                        document,
                         kind,
                         file,
                         text: String::new(),
@@ -70,7 +85,7 @@ fn blocks() -> Vec<Block> {
             }
         }
     }
-    assert!(open.is_none(), "docs/LANGUAGE.md ends inside a code block");
+    assert!(open.is_none(), "{document} ends inside a code block");
     blocks
 }
 
@@ -100,7 +115,10 @@ fn path_of(dir: &Path, block: &Block) -> PathBuf {
     match &block.file {
         Some(file) => dir.join(file),
         None => {
-            let path = dir.join(format!("example_{}.snn", block.line));
+            let stem = Path::new(block.document)
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().to_lowercase());
+            let path = dir.join(format!("{stem}_{}.snn", block.line));
             std::fs::write(&path, &block.text).expect("an example written");
             path
         }
@@ -118,7 +136,7 @@ fn check(dir: &Path, block: &Block) -> (Vec<Diagnostic>, String) {
 fn report(failures: &[String]) {
     assert!(
         failures.is_empty(),
-        "{} example(s) of docs/LANGUAGE.md failed:\n\n{}",
+        "{} example(s) of the documents failed:\n\n{}",
         failures.len(),
         failures.join("\n")
     );
