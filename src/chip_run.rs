@@ -6,7 +6,7 @@
 
 use crate::Outcome;
 use crate::args::{ChipTarget, ModeArg, PrecisionArg, RunArgs, Target};
-use crate::compile::{MapOptions, load_spec, map_network};
+use crate::compile::{MapOptions, load_spec, map_network, pretty};
 use crate::input::compile;
 use crate::ir::memory_limit;
 use crate::run::{fail, file_stem, inputs, internal, print_ran, print_rates, threads};
@@ -39,6 +39,8 @@ struct Prepared {
     inputs: Vec<InputFile>,
     ir: Digest,
     phases: PhaseTimes,
+    /// The mapping's reports, kept with the run when it was mapped here.
+    mapping_files: Vec<(String, Vec<u8>)>,
 }
 
 /// Runs a model or an image on the emulator, or in the CPU's fixed-point
@@ -77,6 +79,7 @@ pub fn run(args: &RunArgs) -> Outcome {
         inputs,
         ir,
         mut phases,
+        mapping_files,
     } = match prepared {
         Ok(p) => p,
         Err(outcome) => return outcome,
@@ -178,6 +181,7 @@ pub fn run(args: &RunArgs) -> Outcome {
     };
     progress.finish();
     let info = RunInfo {
+        extra: mapping_files,
         version: env!("CARGO_PKG_VERSION").to_string(),
         target: ran.target,
         precision: ran.precision,
@@ -265,9 +269,17 @@ fn from_model(args: &RunArgs, started: Instant) -> Result<Prepared, Outcome> {
             .unwrap_or_default()
             .as_bytes(),
     );
+    let mapping_files = vec![
+        ("resources.json".to_string(), pretty(&mapping.resources)),
+        (
+            "quantization.json".to_string(),
+            pretty(&mapping.quantization),
+        ),
+    ];
     Ok(Prepared {
         plan: ChipRunPlan::of(&network),
         program: mapping.program,
+        mapping_files,
         inputs: inputs(&compilation.sources),
         ir,
         phases: PhaseTimes {
@@ -346,6 +358,7 @@ fn from_image(args: &RunArgs) -> Result<Prepared, Outcome> {
     Ok(Prepared {
         program,
         plan,
+        mapping_files: Vec::new(),
         ir: input.digest,
         inputs: vec![input],
         phases: PhaseTimes {

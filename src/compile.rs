@@ -233,7 +233,7 @@ pub fn report_chip_error(
     }
 }
 
-fn pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     bytes.push(b'\n');
     bytes

@@ -172,6 +172,7 @@ fn simulate<R: Real>(context: &Context<'_>, instance: &Instance) -> Outcome {
         });
     }
     let info = RunInfo {
+        extra: Vec::new(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         target: "cpu".to_string(),
         precision: R::PRECISION.name().to_string(),

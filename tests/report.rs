@@ -202,5 +202,11 @@ fn recorded_voltages_reach_but_never_pass_the_manifest_threshold() {
         );
         let html = std::fs::read_to_string(dir.join("report.html")).expect("the page");
         assert!(html.contains("Dashed: the threshold"), "{target}");
+        // A chip run keeps its mapping, and its page shows the mapping's
+        // resource and quantization tables.
+        let mapped = target == "loihi";
+        assert_eq!(run.mapping.is_some(), mapped, "{target}");
+        assert_eq!(html.contains("Populations on cores"), mapped, "{target}");
+        assert_eq!(html.contains("exc (LifCuba)"), mapped, "{target}");
     }
 }

@@ -32,11 +32,18 @@ pub fn page(run: &Run, figures: &[(Figure, String)]) -> String {
     if r.chip.is_some() {
         nav.push(("chip", "Chip"));
     }
+    if run.mapping.is_some() {
+        nav.extend([("resources", "Resources"), ("quantization", "Quantization")]);
+    }
     nav.extend([("plots", "Plots"), ("manifest", "Manifest")]);
     let mut body = String::new();
     summary(&mut body, run);
     if let Some(chip) = &r.chip {
         chip_tables(&mut body, chip);
+    }
+    if let Some(mapping) = &run.mapping {
+        resource_tables(&mut body, mapping);
+        quantization_tables(&mut body, mapping);
     }
     plots(&mut body, figures);
     manifest(&mut body, run);

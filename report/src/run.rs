@@ -1,6 +1,7 @@
 //! A run directory as `neurc run` writes it, read back: the manifest, the
 //! report, the spike table and the recorded traces (docs/OUTPUTS.md).
 
+use crate::mapping::Mapping;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -323,6 +324,8 @@ pub struct Run {
     pub spikes: Vec<Spike>,
     /// Its traces, in the manifest's order.
     pub traces: Vec<Trace>,
+    /// The mapping of a chip run that was mapped when it ran.
+    pub mapping: Option<Mapping>,
 }
 
 /// Bytes per row of `spikes.npy`: step u8, time f8, population u2, neuron
@@ -340,12 +343,18 @@ impl Run {
             .iter()
             .map(|entry| read_trace(&dir.join(&entry.file), entry))
             .collect::<Result<_, _>>()?;
+        let mapping = if dir.join("resources.json").is_file() {
+            Some(Mapping::load(dir)?)
+        } else {
+            None
+        };
         Ok(Run {
             dir: dir.to_path_buf(),
             manifest,
             report,
             spikes,
             traces,
+            mapping,
         })
     }
 

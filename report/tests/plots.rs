@@ -61,6 +61,7 @@ fn run(spikes: Vec<(u64, u16, u32)>, trace: Vec<f64>, chip: Option<serde_json::V
             values: trace,
             integer: false,
         }],
+        mapping: None,
     }
 }
 

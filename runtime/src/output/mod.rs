@@ -48,7 +48,7 @@ pub use atomic::{Digest, write_atomically};
 pub use layout::{PopulationLayout, ProjectionLayout, RunLayout, TraceLayout};
 
 use crate::recording::Recording;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -88,6 +88,9 @@ pub struct RunInfo {
     /// Digest of the network's IR as JSON (before expansion): it captures
     /// the model after overrides, whatever files it came from.
     pub ir: Digest,
+    /// Further result files, by name and contents: a chip run from a model
+    /// keeps its mapping's `resources.json` and `quantization.json`.
+    pub extra: Vec<(String, Vec<u8>)>,
 }
 
 /// Wall time of the phases of a run before its output is written; a phase
@@ -242,6 +245,9 @@ pub fn write_run(
                 sink,
             )
         })?;
+    }
+    for (name, contents) in &info.extra {
+        files.result(name, |sink| sink.write_all(contents))?;
     }
     let write_time = writing.elapsed();
 

@@ -205,6 +205,7 @@ pub(crate) fn small_network() -> (Instance, Recording) {
 
 pub(crate) fn run_info() -> RunInfo {
     RunInfo {
+        extra: Vec::new(),
         version: "0.1.0".to_owned(),
         target: "cpu".to_owned(),
         precision: "f64".to_owned(),
