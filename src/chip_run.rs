@@ -6,7 +6,7 @@
 
 use crate::Outcome;
 use crate::args::{ChipTarget, ModeArg, PrecisionArg, RunArgs, Target};
-use crate::compile::{MapOptions, load_spec, map_network, pretty};
+use crate::compile::{MapOptions, load_spec, map_network, mapping_reports};
 use crate::input::compile;
 use crate::ir::memory_limit;
 use crate::run::{fail, file_stem, inputs, internal, print_ran, print_rates, threads};
@@ -269,13 +269,9 @@ fn from_model(args: &RunArgs, started: Instant) -> Result<Prepared, Outcome> {
             .unwrap_or_default()
             .as_bytes(),
     );
-    let mapping_files = vec![
-        ("resources.json".to_string(), pretty(&mapping.resources)),
-        (
-            "quantization.json".to_string(),
-            pretty(&mapping.quantization),
-        ),
-    ];
+    let mapping_files = mapping_reports(&mapping)
+        .map(|(name, contents)| (name.to_string(), contents))
+        .to_vec();
     Ok(Prepared {
         plan: ChipRunPlan::of(&network),
         program: mapping.program,

@@ -80,11 +80,12 @@ pub fn run(args: &CompileArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     let image = neurc_backends::chip::encode(&mapping.program);
+    let [resources, quantization] = mapping_reports(&mapping);
     let files: [(&str, Vec<u8>); 4] = [
         ("image.bin", image),
         ("run.json", pretty(&ChipRunPlan::of(&network))),
-        ("resources.json", pretty(&mapping.resources)),
-        ("quantization.json", pretty(&mapping.quantization)),
+        resources,
+        quantization,
     ];
     for (name, contents) in &files {
         let path = dir.join(name);
@@ -233,7 +234,16 @@ pub fn report_chip_error(
     }
 }
 
-pub(crate) fn pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
+/// The mapping's reports as the files that hold them: where everything
+/// went (`resources.json`) and what fixed point did (`quantization.json`).
+pub(crate) fn mapping_reports(mapping: &Mapping) -> [(&'static str, Vec<u8>); 2] {
+    [
+        ("resources.json", pretty(&mapping.resources)),
+        ("quantization.json", pretty(&mapping.quantization)),
+    ]
+}
+
+fn pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
     bytes.push(b'\n');
     bytes

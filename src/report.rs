@@ -60,13 +60,16 @@ pub fn write(dir: &Path, quiet: bool) -> Outcome {
             );
         }
     };
-    let plots = dir.join("plots");
-    if let Err(error) = std::fs::create_dir_all(&plots) {
-        return fail(
-            &format!("cannot create {}: {error}", plots.display()),
+    let unwritable = |what: &str, path: &Path, error: std::io::Error| {
+        fail(
+            &format!("cannot {what} {}: {error}", path.display()),
             "make the run directory writable",
             false,
-        );
+        )
+    };
+    let plots = dir.join("plots");
+    if let Err(error) = std::fs::create_dir_all(&plots) {
+        return unwritable("create", &plots, error);
     }
     let mut rendered = Vec::new();
     for figure in source.figures() {
@@ -78,11 +81,7 @@ pub fn write(dir: &Path, quiet: bool) -> Outcome {
         for (extension, bytes) in [("svg", svg.as_bytes()), ("png", &png[..])] {
             let path = plots.join(format!("{}.{extension}", figure.name));
             if let Err(error) = write_atomically(&path, bytes) {
-                return fail(
-                    &format!("cannot write {}: {error}", path.display()),
-                    "make the run directory writable",
-                    false,
-                );
+                return unwritable("write", &path, error);
             }
         }
         rendered.push((figure, svg));
@@ -90,11 +89,7 @@ pub fn write(dir: &Path, quiet: bool) -> Outcome {
     let html = source.page(&rendered);
     let path = dir.join("report.html");
     if let Err(error) = write_atomically(&path, html.as_bytes()) {
-        return fail(
-            &format!("cannot write {}: {error}", path.display()),
-            "make the run directory writable",
-            false,
-        );
+        return unwritable("write", &path, error);
     }
     if !quiet {
         eprintln!(

@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{AxonId, Chip, Core, Receiver, Synapse};
+use crate::chip::{AxonId, Chip, Core, Format, Receiver, Synapse};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{Inputs, update};
 use crate::noc::LinkLoads;
@@ -450,6 +450,15 @@ pub(crate) struct Lane {
     received: Vec<(u64, u64)>,
 }
 
+impl Message {
+    /// Where the rest of its list lies in the chip's `rest` (empty for a
+    /// list of one synapse or none).
+    #[inline]
+    fn rest(&self) -> std::ops::Range<usize> {
+        self.first as usize..(self.first + self.count.max(1) - 1) as usize
+    }
+}
+
 impl Lane {
     fn new(dims: [u32; 3]) -> Lane {
         Lane {
@@ -574,24 +583,40 @@ impl Delivery<'_> {
     /// first synapse adds to.
     #[inline]
     fn prefetch_target(&self, message: &Message) {
-        let receiver = &self.chip.receivers[message.core as usize];
+        if message.count == 0 {
+            return;
+        }
+        let (format, ring) = self.target(message);
         if message.count > 1 {
-            let rest = message.first as usize..(message.first + message.count - 1) as usize;
+            let rest = message.rest();
             prefetch_slice(&self.chip.rest.weights[rest.clone()]);
-            let format = receiver.first_format as usize + usize::from(message.head.format);
-            if !self.chip.formats[format].run {
+            if !format.run {
                 prefetch_slice(&self.chip.rest.targets[rest]);
             }
         }
-        if message.count > 0 {
-            let slot = (self.step + u64::from(message.head.delay)) % u64::from(receiver.slots);
-            let at = receiver.accumulator_base - self.accumulator_base
-                + slot as usize * receiver.stride as usize
-                + usize::from(message.head.compartment);
-            if let Some(sum) = self.accumulators.get(at) {
-                prefetch(sum);
-            }
+        let head = &message.head;
+        if let Some(sum) = self
+            .accumulators
+            .get(ring.index(head.delay, head.compartment))
+        {
+            prefetch(sum);
         }
+    }
+
+    /// A message's list format, and the ring of its receiving core's
+    /// accumulators for that format this step.
+    #[inline]
+    fn target(&self, message: &Message) -> (Format, Ring) {
+        let receiver = &self.chip.receivers[message.core as usize];
+        let format =
+            self.chip.formats[receiver.first_format as usize + usize::from(message.head.format)];
+        let ring = Ring {
+            base: receiver.accumulator_base - self.accumulator_base + format.group_offset as usize,
+            now: (self.step % u64::from(receiver.slots)) as usize,
+            slots: receiver.slots as usize,
+            stride: receiver.stride as usize,
+        };
+        (format, ring)
     }
 
     /// Each owned core serves its messages in order of arrival once its
@@ -660,31 +685,18 @@ impl Delivery<'_> {
         if message.count == 0 {
             return;
         }
-        let receiver = &self.chip.receivers[message.core as usize];
-        let format =
-            self.chip.formats[receiver.first_format as usize + usize::from(message.head.format)];
-        let rest = message.first as usize..(message.first + message.count - 1) as usize;
+        let (format, ring) = self.target(message);
+        let rest = message.rest();
         let weights = &self.chip.rest.weights[rest.clone()];
-        let ring = Ring {
-            now: (self.step % u64::from(receiver.slots)) as usize,
-            slots: receiver.slots as usize,
-            stride: receiver.stride as usize,
-            group: format.group_offset as usize,
-        };
-        let accumulators =
-            &mut self.accumulators[receiver.accumulator_base - self.accumulator_base..];
+        let accumulators = &mut *self.accumulators;
         let times = i64::from(message.times);
         let head = &message.head;
         let scale = Scale::of(self.chip.arithmetic, format.shift);
-        accumulators[ring.index(head.delay, head.compartment)] += scale.apply(head.weight) * times;
+        let at = ring.index(head.delay, head.compartment);
+        accumulators[at] += scale.apply(head.weight) * times;
         if format.run {
-            let start = ring.index(head.delay, head.compartment) + 1;
-            add_run(
-                &mut accumulators[start..start + weights.len()],
-                weights,
-                scale,
-                times,
-            );
+            let sums = &mut accumulators[at + 1..at + 1 + weights.len()];
+            add_run(sums, weights, scale, times);
         } else {
             let targets = &self.chip.rest.targets[rest];
             for (&weight, target) in weights.iter().zip(targets) {
@@ -696,15 +708,16 @@ impl Delivery<'_> {
 }
 
 /// Where a receiving core's accumulators for a synapse format lie in its
-/// ring of delay slots this step.
+/// ring of delay slots this step, within a thread's accumulators.
 struct Ring {
+    /// Where the core's accumulators start, plus where the format's
+    /// accumulator group starts in a slot.
+    base: usize,
     /// This step's slot.
     now: usize,
     slots: usize,
     /// Accumulators per slot.
     stride: usize,
-    /// Where the format's accumulator group starts in a slot.
-    group: usize,
 }
 
 impl Ring {
@@ -715,7 +728,7 @@ impl Ring {
         if slot >= self.slots {
             slot -= self.slots;
         }
-        slot * self.stride + self.group + usize::from(compartment)
+        self.base + slot * self.stride + usize::from(compartment)
     }
 }
 

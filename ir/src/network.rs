@@ -4,7 +4,7 @@
 //! synapses, and the expansion pass returns the synapse tables beside the
 //! network (see [`crate::connectivity`]).
 
-use crate::expr::Expr;
+use crate::expr::{Expr, Var};
 use crate::ids::{ModelId, NodeId, ProjId};
 use crate::model::{Distribution, NeuronModel, ParamValue};
 use crate::span::Span;
@@ -86,7 +86,7 @@ impl Population {
             _ => f64::NAN,
         };
         let value = model.threshold_of(state)?.eval(&|var| match var {
-            crate::expr::Var::Param(k) => constant(k),
+            Var::Param(k) => constant(k),
             _ => f64::NAN,
         })?;
         value.is_finite().then_some(value)

@@ -156,6 +156,12 @@ pub fn population_colour(k: usize) -> RGBColor {
     PALETTE[k % PALETTE.len()]
 }
 
+/// A name of the files (`synaptic_ops`) as words (`synaptic ops`), for
+/// the report's tables and labels.
+pub fn words(name: &str) -> String {
+    name.replace('_', " ")
+}
+
 /// Text in the plots' font at `size` pixels.
 pub fn text(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().into()

@@ -2,7 +2,7 @@
 //! as HTML, no script and nothing fetched, so it reads the same offline,
 //! in any browser, years later.
 
-use crate::figure::Figure;
+use crate::figure::{Figure, words};
 use crate::mapping::Mapping;
 use crate::run::{ChipReport, Run};
 use std::fmt::Write;
@@ -144,7 +144,7 @@ fn resource_tables(out: &mut String, mapping: &Mapping) {
             grouped(u64::from(p.neurons)),
             p.compartments_per_neuron.to_string(),
             grouped(p.cores),
-            p.binding.replace('_', " "),
+            words(&p.binding),
         ]
     });
     table(
@@ -163,7 +163,7 @@ fn resource_tables(out: &mut String, mapping: &Mapping) {
         let total = r.totals.get(resource).copied().unwrap_or(0);
         let capacity = limit.saturating_mul(r.cores_used).max(1);
         vec![
-            resource.replace('_', " "),
+            words(resource),
             grouped(total),
             grouped(limit),
             format!("{:.1} %", 100.0 * total as f64 / capacity as f64),
@@ -252,18 +252,14 @@ fn summary(out: &mut String, run: &Run) {
     let mut facts: Vec<(String, String)> = r
         .counts
         .iter()
-        .map(|(k, v)| (k.replace('_', " "), grouped(*v)))
+        .map(|(k, v)| (words(k), grouped(*v)))
         .collect();
     facts.extend(
         r.wall_s
             .iter()
             .map(|(k, v)| (format!("wall time: {k}"), format!("{v:.3} s"))),
     );
-    facts.extend(
-        r.memory
-            .iter()
-            .map(|(k, v)| (k.replace('_', " "), memory(k, *v))),
-    );
+    facts.extend(r.memory.iter().map(|(k, v)| (words(k), memory(k, *v))));
     table(
         out,
         "Run",
@@ -360,7 +356,7 @@ fn chip_tables(out: &mut String, chip: &ChipReport) {
     operations.sort_by(|a, b| b.share.total_cmp(&a.share));
     let rows = operations.iter().map(|o| {
         vec![
-            o.operation.replace('_', " "),
+            words(&o.operation),
             o.count.map_or("–".to_string(), grouped),
             format!("{:.3}", o.energy_pj * 1e-6),
             format!("{:.1} %", o.share * 100.0),
@@ -375,7 +371,7 @@ fn chip_tables(out: &mut String, chip: &ChipReport) {
     let rows = chip
         .neurobench
         .iter()
-        .map(|(k, v)| vec![k.replace('_', " "), number(*v)]);
+        .map(|(k, v)| vec![words(k), number(*v)]);
     table(out, "NeuroBench figures", &["figure", "value"], rows);
     let mut cores: Vec<_> = chip.cores.iter().collect();
     cores.sort_by(|a, b| b.utilisation.total_cmp(&a.utilisation));

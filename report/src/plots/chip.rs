@@ -1,7 +1,7 @@
 //! What a chip run's report shows: where the load sits on the mesh, where
 //! the energy went, and how long each step took.
 
-use crate::figure::{DrawResult, Figure, Plot, axis_top, draw_axes, population_colour};
+use crate::figure::{DrawResult, Figure, Plot, axis_top, draw_axes, population_colour, words};
 use crate::plots::bars::{Bar, Bars};
 use crate::plots::mesh::{CoreMap, Placed};
 use crate::run::ChipReport;
@@ -53,7 +53,7 @@ pub(crate) fn energy(chip: &ChipReport) -> Option<Figure> {
             .map(|o| Bar {
                 label: format!(
                     "{}  {:.1} %  ({:.3} µJ)",
-                    o.operation.replace('_', " "),
+                    words(&o.operation),
                     o.share * 100.0,
                     o.energy_pj * 1e-6
                 ),

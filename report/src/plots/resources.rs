@@ -1,6 +1,6 @@
 //! What a mapping shows: where its cores are and how full each is.
 
-use crate::figure::Figure;
+use crate::figure::{Figure, words};
 use crate::mapping::Mapping;
 use crate::plots::bars::{Bar, Bars};
 use crate::plots::mesh::{CoreMap, Placed};
@@ -26,7 +26,7 @@ pub(crate) fn resource_map(mapping: &Mapping) -> Option<Figure> {
         fullest.core,
         fullest.population,
         fullest.binding_use() * 100.0,
-        fullest.binding.replace('_', " ")
+        words(&fullest.binding)
     );
     let map = CoreMap::new(r.mesh?, &placed, "binding resource used (%)")?;
     Some(map.figure("resource_map", "Cores on the mesh", &about))
@@ -54,7 +54,7 @@ pub(crate) fn resource_use(mapping: &Mapping) -> Option<Figure> {
             Bar {
                 label: format!(
                     "{}  mean {:.1} %, fullest {:.1} %",
-                    resource.replace('_', " "),
+                    words(resource),
                     mean * 100.0,
                     high * 100.0
                 ),
