@@ -114,6 +114,10 @@ pub(crate) struct Core {
     /// The compartment each one joins, or `u32::MAX` for none.
     pub(crate) parent: Vec<u32>,
     pub(crate) initial: Vec<Registers>,
+    /// The profile of every compartment, when they share one and none is
+    /// joined to another: the core's update then runs along its
+    /// compartments on vectors in hardware arithmetic.
+    pub(crate) unjoined_profile: Option<Profile>,
     /// Lava arithmetic: the weight exponent of each accumulator group (one
     /// group in hardware arithmetic, whose exponent is unused).
     pub(crate) group_exponents: Vec<i8>,
@@ -403,7 +407,7 @@ fn configure(
     arithmetic: Arithmetic,
     index_of: &impl Fn(CoreId, u32) -> AxonId,
 ) -> (Core, Vec<Format>) {
-    let profiles = core
+    let profiles: Vec<Profile> = core
         .profiles
         .iter()
         .map(|p| Profile::new(p, widths))
@@ -439,6 +443,10 @@ fn configure(
             .map(|o| (o.source, index_of(o.core, o.axon))),
     );
     let compartments = &core.compartments;
+    let unjoined_profile = match profiles.as_slice() {
+        [profile] if compartments.iter().all(|c| c.parent.is_none()) => Some(*profile),
+        _ => None,
+    };
     let configured = Core {
         id: core.id,
         profiles,
@@ -459,6 +467,7 @@ fn configure(
                 refractory: 0,
             })
             .collect(),
+        unjoined_profile,
         group_exponents,
         synapse_count: core.synapses.weight.len() as u64,
         output_offsets,

@@ -3,7 +3,7 @@
 //! running totals of the accounting. Cloning a state checkpoints a run.
 
 use crate::chip::Chip;
-use crate::neuron::Registers;
+use crate::neuron::RegisterFile;
 use crate::step::Lane;
 use neurc_backends::cpu::random::Stream;
 
@@ -33,8 +33,11 @@ pub(crate) type Fired = Vec<(u32, u64)>;
 /// One core's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CoreState {
-    pub(crate) registers: Vec<Registers>,
+    pub(crate) registers: RegisterFile,
     pub(crate) spiked: Vec<bool>,
+    /// Per compartment, whether this step's update had work to do
+    /// (scratch).
+    pub(crate) active: Vec<bool>,
     /// Per compartment, the u of this step's joined children (scratch).
     pub(crate) join: Vec<i64>,
     /// When this step's update ended (scratch).
@@ -70,8 +73,9 @@ impl ChipState {
                 .cores
                 .iter()
                 .map(|core| CoreState {
-                    registers: core.initial.clone(),
+                    registers: RegisterFile::new(&core.initial),
                     spiked: vec![false; core.len()],
+                    active: vec![false; core.len()],
                     join: vec![0; core.len()],
                     update_ps: 0,
                     totals: CoreTotals::default(),
@@ -93,12 +97,12 @@ impl ChipState {
     /// The current u of compartment `compartment` of core `core` (indices
     /// among the cores in use and within the core).
     pub fn u(&self, core: usize, compartment: usize) -> i64 {
-        self.cores[core].registers[compartment].u
+        self.cores[core].registers.u[compartment]
     }
 
     /// The current v.
     pub fn v(&self, core: usize, compartment: usize) -> i64 {
-        self.cores[core].registers[compartment].v
+        self.cores[core].registers.v[compartment]
     }
 
     /// Whether the compartment spiked on the last completed step.

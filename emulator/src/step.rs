@@ -24,7 +24,7 @@
 
 use crate::chip::{AxonId, Chip, Core, Format, Receiver, Synapse};
 use crate::counts::{Counts, Energy};
-use crate::neuron::{Inputs, update};
+use crate::neuron::{Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
 use crate::state::{ChipState, CoreState, Fired};
 use neurc_backends::cpu::prefetch::{prefetch, prefetch_slice};
@@ -138,7 +138,8 @@ impl Chip {
         prefetch_first(&core.profile_of);
         prefetch_first(&core.bias);
         prefetch_first(&core.parent);
-        prefetch_first(&state.registers);
+        prefetch_first(&state.registers.u);
+        prefetch_first(&state.registers.v);
         prefetch_first(&state.spiked);
         prefetch_first(&state.join);
         if let Some(after) = self.cores.get(index + 1) {
@@ -175,48 +176,91 @@ impl Chip {
         slot: usize,
         fired: &mut Fired,
     ) -> Counts {
-        let timing = &self.spec.timing;
         let n = core.len();
         let base = slot * core.groups() * n;
+        match (&core.unjoined_profile, self.arithmetic) {
+            (Some(profile), Arithmetic::Hardware) => update_unjoined(
+                &mut state.registers,
+                &mut accumulators[base..base + n],
+                &core.bias,
+                profile,
+                &self.widths,
+                &mut state.spiked,
+                &mut state.active,
+            ),
+            _ => {
+                for i in 0..n {
+                    self.update_compartment(core, state, accumulators, base, i);
+                }
+            }
+        }
+        self.account_update(core, state, fired)
+    }
+
+    /// Advances compartment `i` of `core` (its accumulators at `base`),
+    /// adding its u to its parent's join.
+    #[inline]
+    fn update_compartment(
+        &self,
+        core: &Core,
+        state: &mut CoreState,
+        accumulators: &mut [i64],
+        base: usize,
+        i: usize,
+    ) {
+        let (synaptic, received) = self.take_input(core, accumulators, base, core.len(), i);
+        let join = std::mem::take(&mut state.join[i]);
+        let bias = core.bias[i];
+        let mut registers = state.registers.get(i);
+        state.active[i] = received
+            || join != 0
+            || bias != 0
+            || registers.u != 0
+            || registers.v != 0
+            || registers.refractory > 0;
+        let profile = &core.profiles[core.profile_of[i] as usize];
+        let inputs = Inputs {
+            synaptic,
+            bias,
+            join,
+        };
+        state.spiked[i] = update(
+            &mut registers,
+            inputs,
+            profile,
+            &self.widths,
+            self.arithmetic,
+        );
+        state.registers.set(i, registers);
+        let parent = core.parent[i];
+        if parent != u32::MAX {
+            state.join[parent as usize] += registers.u;
+        }
+    }
+
+    /// The time and counts of a core's update, from which compartments
+    /// were active and which spiked: the core's clock advances by each
+    /// compartment's update in turn, and a spike leaves when its
+    /// compartment's update ends.
+    fn account_update(&self, core: &Core, state: &mut CoreState, fired: &mut Fired) -> Counts {
+        let timing = &self.spec.timing;
         let mut counts = Counts::default();
         let mut clock = 0u64;
         fired.clear();
-        for i in 0..n {
-            let (synaptic, received) = self.take_input(core, accumulators, base, n, i);
-            let join = std::mem::take(&mut state.join[i]);
-            let bias = core.bias[i];
-            let registers = &mut state.registers[i];
-            let active = received
-                || join != 0
-                || bias != 0
-                || registers.u != 0
-                || registers.v != 0
-                || registers.refractory > 0;
-            let profile = &core.profiles[core.profile_of[i] as usize];
-            let inputs = Inputs {
-                synaptic,
-                bias,
-                join,
-            };
-            let spiked = update(registers, inputs, profile, &self.widths, self.arithmetic);
-            if active {
-                clock += timing.neuron_active_ps;
-                counts.active_updates += 1;
+        for (i, (&active, &spiked)) in state.active.iter().zip(&state.spiked).enumerate() {
+            clock += if active {
+                timing.neuron_active_ps
             } else {
-                clock += timing.neuron_inactive_ps;
-                counts.inactive_updates += 1;
-            }
-            state.spiked[i] = spiked;
+                timing.neuron_inactive_ps
+            };
+            counts.active_updates += u64::from(active);
             if spiked {
                 fired.push((i as u32, clock));
-                counts.spikes += 1;
                 state.totals.messages_out += core.outputs_of(i).len() as u64;
             }
-            let parent = core.parent[i];
-            if parent != u32::MAX {
-                state.join[parent as usize] += registers.u;
-            }
         }
+        counts.spikes = fired.len() as u64;
+        counts.inactive_updates = state.active.len() as u64 - counts.active_updates;
         state.update_ps = clock;
         state.totals.active_updates += counts.active_updates;
         state.totals.inactive_updates += counts.inactive_updates;
@@ -303,6 +347,7 @@ impl Chip {
                 lane,
                 counts: Counts::default(),
             };
+            delivery.place_rings();
             delivery.route_core_spikes(fired);
             delivery.route_host_spikes(source_counts);
             delivery.deposit();
@@ -448,6 +493,10 @@ pub(crate) struct Lane {
     /// Per owned core, the messages (spikes) and synaptic operations it
     /// received.
     received: Vec<(u64, u64)>,
+    /// Per owned core, its ring of accumulators this step: worked out once
+    /// per step, not per message (the slot is the step modulo the ring's
+    /// length, a division).
+    rings: Vec<Ring>,
 }
 
 impl Message {
@@ -487,6 +536,20 @@ struct Delivery<'a> {
 }
 
 impl Delivery<'_> {
+    /// Every owned core's ring of accumulators this step.
+    fn place_rings(&mut self) {
+        let receivers = &self.chip.receivers[self.first..self.first + self.states.len()];
+        self.lane.rings.clear();
+        self.lane
+            .rings
+            .extend(receivers.iter().map(|receiver| Ring {
+                base: receiver.accumulator_base - self.accumulator_base,
+                now: (self.step % u64::from(receiver.slots)) as usize,
+                slots: receiver.slots as usize,
+                stride: receiver.stride as usize,
+            }));
+    }
+
     /// The messages of the compartments that spiked, routed.
     fn route_core_spikes(&mut self, fired: &[Fired]) {
         for (sender, spikes) in fired.iter().enumerate() {
@@ -607,15 +670,12 @@ impl Delivery<'_> {
     /// accumulators for that format this step.
     #[inline]
     fn target(&self, message: &Message) -> (Format, Ring) {
-        let receiver = &self.chip.receivers[message.core as usize];
+        let core = message.core as usize;
+        let receiver = &self.chip.receivers[core];
         let format =
             self.chip.formats[receiver.first_format as usize + usize::from(message.head.format)];
-        let ring = Ring {
-            base: receiver.accumulator_base - self.accumulator_base + format.group_offset as usize,
-            now: (self.step % u64::from(receiver.slots)) as usize,
-            slots: receiver.slots as usize,
-            stride: receiver.stride as usize,
-        };
+        let mut ring = self.lane.rings[core - self.first];
+        ring.base += format.group_offset as usize;
         (format, ring)
     }
 
@@ -709,6 +769,7 @@ impl Delivery<'_> {
 
 /// Where a receiving core's accumulators for a synapse format lie in its
 /// ring of delay slots this step, within a thread's accumulators.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Ring {
     /// Where the core's accumulators start, plus where the format's
     /// accumulator group starts in a slot.
