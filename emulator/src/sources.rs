@@ -4,12 +4,28 @@
 //! spikes identically on both targets.
 
 use crate::chip::AxonId;
-use neurc_backends::cpu::random::{self, ConstantPoisson, Stream};
+use neurc_backends::cpu::random::{self, ConstantPoisson, LaneRun, StreamLanes};
 use neurc_ir::chip::{InputSource, SourceKind};
 use rayon::prelude::*;
 
 /// Neurons one thread draws for at a time.
 const POISSON_RUN: usize = 4096;
+
+/// Uniforms drawn at a time by the lanes of a source that shares one mean.
+const UNIFORM_BLOCK: usize = 256;
+
+/// Every lane's count of `table`'s mean: the lanes draw their uniforms a
+/// block at a time, on vectors, and each is looked up in the table.
+fn draw_shared(table: &ConstantPoisson, lanes: &mut LaneRun<'_>, counts: &mut [u32]) {
+    let mut uniforms = [0.0; UNIFORM_BLOCK];
+    for (block, counts) in counts.chunks_mut(UNIFORM_BLOCK).enumerate() {
+        let uniforms = &mut uniforms[..counts.len()];
+        lanes.uniforms(block * UNIFORM_BLOCK, uniforms);
+        for (count, &u) in counts.iter_mut().zip(uniforms.iter()) {
+            *count = table.count_of(u) as u32;
+        }
+    }
+}
 
 /// What makes a source's neurons spike.
 #[derive(Clone, Debug)]
@@ -83,12 +99,12 @@ impl Source {
 
     /// Its neurons' streams at the start of a run (none if it draws no
     /// random numbers).
-    pub(crate) fn streams(&self, seed: u64) -> Vec<Stream> {
+    pub(crate) fn streams(&self, seed: u64) -> StreamLanes {
         match self.drive {
-            Drive::Poisson { .. } => (0..self.size)
-                .map(|i| random::stream(seed, self.node, i))
-                .collect(),
-            Drive::Steps(_) => Vec::new(),
+            Drive::Poisson { .. } => {
+                StreamLanes::new((0..self.size).map(|i| random::stream(seed, self.node, i)))
+            }
+            Drive::Steps(_) => StreamLanes::default(),
         }
     }
 
@@ -99,7 +115,7 @@ impl Source {
     pub(crate) fn draw(
         &self,
         step: u64,
-        streams: &mut [Stream],
+        streams: &mut StreamLanes,
         counts: &mut Vec<u32>,
         pool: Option<&rayon::ThreadPool>,
     ) {
@@ -111,29 +127,30 @@ impl Source {
                 exp_neg_means,
                 shared,
             } => {
-                let draw = |(run, (streams, counts)): (usize, (&mut [Stream], &mut [u32]))| {
-                    let first = run * POISSON_RUN;
-                    let pairs = streams.iter_mut().zip(counts);
-                    match shared {
-                        Some(table) => pairs.for_each(|(stream, count)| {
-                            *count = table.draw(stream) as u32;
-                        }),
-                        None => pairs.enumerate().for_each(|(i, (stream, count))| {
-                            let k = first + i;
-                            *count = random::poisson(stream, means[k], exp_neg_means[k]) as u32;
-                        }),
-                    }
-                };
+                let draw =
+                    |(run, (mut lanes, counts)): (usize, (LaneRun<'_>, &mut [u32]))| match shared {
+                        Some(table) => draw_shared(table, &mut lanes, counts),
+                        None => {
+                            let first = run * POISSON_RUN;
+                            for (i, count) in counts.iter_mut().enumerate() {
+                                let (mean, exp_neg_mean) =
+                                    (means[first + i], exp_neg_means[first + i]);
+                                *count = lanes
+                                    .with_stream(i, |s| random::poisson(s, mean, exp_neg_mean))
+                                    as u32;
+                            }
+                        }
+                    };
+                let runs = streams.runs_mut(POISSON_RUN);
                 match pool {
                     Some(pool) if self.size as usize > POISSON_RUN => pool.install(|| {
-                        streams
-                            .par_chunks_mut(POISSON_RUN)
+                        runs.into_par_iter()
                             .zip(counts.par_chunks_mut(POISSON_RUN))
                             .enumerate()
                             .for_each(draw)
                     }),
-                    _ => streams
-                        .chunks_mut(POISSON_RUN)
+                    _ => runs
+                        .into_iter()
                         .zip(counts.chunks_mut(POISSON_RUN))
                         .enumerate()
                         .for_each(draw),

@@ -5,7 +5,7 @@
 use crate::chip::Chip;
 use crate::neuron::RegisterFile;
 use crate::step::Lane;
-use neurc_backends::cpu::random::Stream;
+use neurc_backends::cpu::random::StreamLanes;
 
 /// Running totals of one core.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub struct ChipState {
     /// Per core, this step's spikes: (compartment, time it fired).
     pub(crate) fired: Vec<Fired>,
     /// Per host source, its neurons' streams.
-    pub(crate) streams: Vec<Vec<Stream>>,
+    pub(crate) streams: Vec<StreamLanes>,
     /// Per host source, this step's spike count per neuron (scratch).
     pub(crate) source_counts: Vec<Vec<u32>>,
     /// Per thread, this step's link loads and messages (scratch).

@@ -9,6 +9,10 @@
 //! emit the same operations inline (`jit::draws`), which is why the
 //! generator's state has a fixed layout.
 
+mod lanes;
+
+pub use lanes::{LaneRun, StreamLanes};
+
 /// A neuron's random stream: xoshiro256++'s four words of state, laid out
 /// as C lays out `uint64_t s[4]`, so compiled kernels can step it in place.
 #[repr(C)]
@@ -76,6 +80,20 @@ pub fn stream(seed: u64, node: u32, neuron: u32) -> Stream {
 pub fn uniform(stream: &mut Stream) -> f64 {
     const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
     (stream.next_u64() >> 11) as f64 * SCALE
+}
+
+/// The uniform [`uniform`] makes of the draw `bits`, computed for vectors
+/// of 64-bit lanes, which lack an integer conversion: the top 53 bits are
+/// converted as their two halves, each exact in an `f64` through the
+/// mantissa of 2^52, and summed, which is exact too.
+#[inline(always)]
+pub(crate) fn uniform_of(bits: u64) -> f64 {
+    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+    const TWO_52: u64 = 0x4330_0000_0000_0000;
+    let top = bits >> 11;
+    let high = f64::from_bits((top >> 32) | TWO_52) - f64::from_bits(TWO_52);
+    let low = f64::from_bits((top & 0xffff_ffff) | TWO_52) - f64::from_bits(TWO_52);
+    (high * 4_294_967_296.0 + low) * SCALE
 }
 
 /// A uniform `f32` in `[0, 1)` from the top 24 bits of one draw.
@@ -153,6 +171,12 @@ impl ConstantPoisson {
     /// A count, from one uniform draw of `stream`.
     pub fn draw(&self, stream: &mut Stream) -> f64 {
         self.0.count(uniform(stream))
+    }
+
+    /// The count of the uniform draw `u`.
+    #[inline]
+    pub fn count_of(&self, u: f64) -> f64 {
+        self.0.count(u)
     }
 
     /// Per guide slot, where the search starts.
@@ -239,6 +263,7 @@ impl InversionTable {
     /// The count for draw `u` in `[0, 1)`: the first `k` with
     /// `u < cumulative[k]`. Every sum before the guide's start is at most
     /// `u`, and the search ends at +∞ at the latest.
+    #[inline]
     fn count(&self, u: f64) -> f64 {
         let slot = ((u * GUIDE_SLOTS as f64) as usize).min(GUIDE_SLOTS - 1);
         let mut k = usize::from(self.guide[slot]);
@@ -369,6 +394,24 @@ mod tests {
         assert_ne!(base, first(2, 2, 3));
         assert_ne!(base, first(1, 3, 3));
         assert_ne!(base, first(1, 2, 4));
+    }
+
+    #[test]
+    fn the_vector_uniform_is_the_uniform() {
+        let mut s = stream(8, 2, 1);
+        let edges = [
+            0,
+            1 << 11,
+            (1 << 43) - 1,
+            1 << 43,
+            (1 << 43) + (1 << 11),
+            u64::MAX,
+        ];
+        let draws = (0..100_000).map(|_| s.next_u64());
+        for bits in edges.into_iter().chain(draws) {
+            let expected = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            assert_eq!(uniform_of(bits).to_bits(), expected.to_bits(), "{bits:#x}");
+        }
     }
 
     #[test]
