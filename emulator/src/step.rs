@@ -461,6 +461,11 @@ impl Delivered {
 /// lines are still in the cache at their turn.
 const AHEAD: usize = 16;
 
+/// How many messages ahead of its turn a message's list head is asked
+/// for: the pass over the heads does little else, so it outruns memory at
+/// [`AHEAD`].
+const LIST_AHEAD: usize = 2 * AHEAD;
+
 /// A message on its way: which axon, which core, when it arrives, and
 /// (once gathered) its synapse list and format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -614,7 +619,7 @@ impl Delivery<'_> {
     /// Every message reaches its core: queued for service, and its
     /// synapses walked into the accumulators. Each axon's list head (its
     /// first synapse and the bounds of the rest) is read in a pass of its
-    /// own first, asked for [`AHEAD`] messages before its turn: the reads
+    /// own first, asked for [`LIST_AHEAD`] messages before its turn: the reads
     /// are independent of other messages', so many cache misses are in
     /// flight at once, and most lists (one or two synapses on a large
     /// network) then need nothing more from memory.
@@ -622,7 +627,7 @@ impl Delivery<'_> {
         let mut messages = std::mem::take(&mut self.lane.messages);
         let lists = &self.chip.lists;
         for i in 0..messages.len() {
-            if let Some(ahead) = messages.get(i + AHEAD) {
+            if let Some(ahead) = messages.get(i + LIST_AHEAD) {
                 prefetch(&lists[ahead.axon as usize]);
             }
             let message = &mut messages[i];
