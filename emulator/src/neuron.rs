@@ -193,64 +193,49 @@ pub(crate) fn update(
     spiked
 }
 
+/// A core's compartments as a step's update reads and writes them.
+pub(crate) struct CoreArrays<'a> {
+    pub(crate) registers: &'a mut RegisterFile,
+    /// This step's synaptic input, per compartment; left zero.
+    pub(crate) synaptic: &'a mut [i64],
+    pub(crate) bias: &'a [i64],
+    /// Set: whether each compartment spiked.
+    pub(crate) spiked: &'a mut [bool],
+    /// Set: whether each compartment's update had work to do (input,
+    /// bias, or a register not at rest).
+    pub(crate) active: &'a mut [bool],
+}
+
 /// Advances every compartment of a core by one step in hardware
 /// arithmetic, exactly as [`update`] does one by one, when they share
 /// `profile` and none is joined to another (so no compartment's input
-/// waits on another's update). Takes each compartment's synaptic input
-/// from `synaptic`, leaving it zero; sets `spiked` and `active` (whether
-/// the update had work to do: input, bias, or a register not at rest).
-/// Written without branches over plain arrays, so that it runs on the
-/// machine's widest vectors.
-pub(crate) fn update_unjoined(
-    registers: &mut RegisterFile,
-    synaptic: &mut [i64],
-    bias: &[i64],
-    profile: &Profile,
-    widths: &Widths,
-    spiked: &mut [bool],
-    active: &mut [bool],
-) {
+/// waits on another's update). Written without branches over plain
+/// arrays, so that it runs on the machine's widest vectors.
+pub(crate) fn update_unjoined(core: CoreArrays<'_>, profile: &Profile, widths: &Widths) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         #[allow(unsafe_code)]
         // SAFETY: the function needs AVX2, which the machine was just
         // found to have.
-        return unsafe {
-            update_unjoined_avx2(registers, synaptic, bias, profile, widths, spiked, active)
-        };
+        return unsafe { update_unjoined_avx2(core, profile, widths) };
     }
-    update_unjoined_portable(registers, synaptic, bias, profile, widths, spiked, active)
+    update_unjoined_portable(core, profile, widths)
 }
 
 /// [`update_unjoined_portable`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn update_unjoined_avx2(
-    registers: &mut RegisterFile,
-    synaptic: &mut [i64],
-    bias: &[i64],
-    profile: &Profile,
-    widths: &Widths,
-    spiked: &mut [bool],
-    active: &mut [bool],
-) {
-    update_unjoined_portable(registers, synaptic, bias, profile, widths, spiked, active)
+fn update_unjoined_avx2(core: CoreArrays<'_>, profile: &Profile, widths: &Widths) {
+    update_unjoined_portable(core, profile, widths)
 }
 
 #[inline(always)]
-fn update_unjoined_portable(
-    registers: &mut RegisterFile,
-    synaptic: &mut [i64],
-    bias: &[i64],
-    profile: &Profile,
-    widths: &Widths,
-    spiked: &mut [bool],
-    active: &mut [bool],
-) {
-    let n = bias.len();
-    let RegisterFile { u, v, refractory } = registers;
+fn update_unjoined_portable(core: CoreArrays<'_>, profile: &Profile, widths: &Widths) {
+    let n = core.bias.len();
+    let RegisterFile { u, v, refractory } = core.registers;
     let (u, v, refractory) = (&mut u[..n], &mut v[..n], &mut refractory[..n]);
-    let (synaptic, spiked, active) = (&mut synaptic[..n], &mut spiked[..n], &mut active[..n]);
+    let (synaptic, bias) = (&mut core.synaptic[..n], core.bias);
+    let (spiked, active) = (&mut core.spiked[..n], &mut core.active[..n]);
     // No v reaches past the largest state, so a dendrite never spikes.
     let threshold = profile.threshold.unwrap_or(i64::MAX);
     for i in 0..n {
@@ -537,9 +522,14 @@ mod tests {
                 let n = compartments.len();
                 let mut file = RegisterFile::new(&initial);
                 let (mut spiked, mut active) = (vec![false; n], vec![false; n]);
-                update_unjoined(
-                    &mut file, &mut synaptic, &bias, &profile, &widths, &mut spiked, &mut active,
-                );
+                let core = CoreArrays {
+                    registers: &mut file,
+                    synaptic: &mut synaptic,
+                    bias: &bias,
+                    spiked: &mut spiked,
+                    active: &mut active,
+                };
+                update_unjoined(core, &profile, &widths);
                 prop_assert!(synaptic.iter().all(|&s| s == 0));
                 for (i, (registers, input, bias)) in compartments.into_iter().enumerate() {
                     let mut expected = registers;

@@ -144,13 +144,13 @@ impl Source {
                 let runs = streams.runs_mut(POISSON_RUN);
                 match pool {
                     Some(pool) if self.size as usize > POISSON_RUN => pool.install(|| {
-                        runs.into_par_iter()
+                        runs.collect::<Vec<_>>()
+                            .into_par_iter()
                             .zip(counts.par_chunks_mut(POISSON_RUN))
                             .enumerate()
                             .for_each(draw)
                     }),
                     _ => runs
-                        .into_iter()
                         .zip(counts.chunks_mut(POISSON_RUN))
                         .enumerate()
                         .for_each(draw),

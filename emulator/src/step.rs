@@ -24,7 +24,7 @@
 
 use crate::chip::{AxonId, Chip, Core, Format, Receiver, Synapse};
 use crate::counts::{Counts, Energy};
-use crate::neuron::{Inputs, update, update_unjoined};
+use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
 use crate::state::{ChipState, CoreState, Fired};
 use neurc_backends::cpu::prefetch::{prefetch, prefetch_slice};
@@ -180,13 +180,15 @@ impl Chip {
         let base = slot * core.groups() * n;
         match (&core.unjoined_profile, self.arithmetic) {
             (Some(profile), Arithmetic::Hardware) => update_unjoined(
-                &mut state.registers,
-                &mut accumulators[base..base + n],
-                &core.bias,
+                CoreArrays {
+                    registers: &mut state.registers,
+                    synaptic: &mut accumulators[base..base + n],
+                    bias: &core.bias,
+                    spiked: &mut state.spiked,
+                    active: &mut state.active,
+                },
                 profile,
                 &self.widths,
-                &mut state.spiked,
-                &mut state.active,
             ),
             _ => {
                 for i in 0..n {

@@ -170,7 +170,7 @@ impl ConstantPoisson {
 
     /// A count, from one uniform draw of `stream`.
     pub fn draw(&self, stream: &mut Stream) -> f64 {
-        self.0.count(uniform(stream))
+        self.count_of(uniform(stream))
     }
 
     /// The count of the uniform draw `u`.

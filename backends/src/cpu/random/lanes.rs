@@ -25,19 +25,9 @@ impl StreamLanes {
         lanes
     }
 
-    /// Lanes.
-    pub fn len(&self) -> usize {
-        self.words[0].len()
-    }
-
-    /// Whether it has no lanes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The lanes in runs of `run` (the last one shorter), each to be drawn
     /// on by a thread of its own.
-    pub fn runs_mut(&mut self, run: usize) -> Vec<LaneRun<'_>> {
+    pub fn runs_mut(&mut self, run: usize) -> impl Iterator<Item = LaneRun<'_>> {
         let [a, b, c, d] = &mut self.words;
         a.chunks_mut(run)
             .zip(b.chunks_mut(run))
@@ -46,7 +36,6 @@ impl StreamLanes {
             .map(|(((a, b), c), d)| LaneRun {
                 words: [a, b, c, d],
             })
-            .collect()
     }
 }
 
@@ -56,16 +45,6 @@ pub struct LaneRun<'a> {
 }
 
 impl LaneRun<'_> {
-    /// Lanes.
-    pub fn len(&self) -> usize {
-        self.words[0].len()
-    }
-
-    /// Whether it has no lanes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Lanes `start..start + out.len()` each draw one [`uniform`](super::uniform)
     /// into `out`.
     pub fn uniforms(&mut self, start: usize, out: &mut [f64]) {
@@ -143,15 +122,12 @@ mod tests {
     fn every_lane_draws_what_its_stream_draws() {
         let mut alone = streams(1000);
         let mut lanes = StreamLanes::new(alone.clone());
-        assert_eq!(lanes.len(), 1000);
         let mut drawn = vec![0.0; 1000];
         for step in 0..50 {
             // Runs of unequal length, drawn from an offset, so that every
             // lane of a vector and the scalar remainder are exercised.
-            for (r, mut run) in lanes.runs_mut(384).into_iter().enumerate() {
-                let split = (step * 7) % run.len();
-                let len = run.len();
-                let out = &mut drawn[r * 384..r * 384 + len];
+            for (out, mut run) in drawn.chunks_mut(384).zip(lanes.runs_mut(384)) {
+                let split = (step * 7) % out.len();
                 let (front, back) = out.split_at_mut(split);
                 run.uniforms(0, front);
                 run.uniforms(split, back);
@@ -170,8 +146,7 @@ mod tests {
     fn a_lane_lent_as_a_stream_continues_where_it_was() {
         let mut alone = streams(9);
         let mut lanes = StreamLanes::new(alone.clone());
-        let mut runs = lanes.runs_mut(9);
-        let run = &mut runs[0];
+        let mut run = lanes.runs_mut(9).next().expect("one run");
         let mut out = [0.0; 9];
         for step in 0..20 {
             let lent = run.with_stream(4, |s| poisson(s, 2.5, (-2.5f64).exp()));
