@@ -11,11 +11,9 @@ use neurc_ir::chip::{
 };
 use std::collections::{BTreeSet, HashMap};
 
-/// Where a spike message goes: an input axon, numbered across the whole
-/// system (the axons of the cores in use laid end to end), so a
-/// destination takes 4 bytes and the receiving core is found from the
-/// axon's number.
-pub(crate) type AxonId = u32;
+/// An input axon, numbered across the whole system (the axons of the
+/// cores in use laid end to end).
+type AxonId = u32;
 
 /// A list's first synapse, packed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,34 +70,70 @@ pub(crate) struct Format {
 /// formats of their own: a list's format index is one byte.
 const MAX_FORMATS_WITH_RUNS: usize = 128;
 
-/// An input axon's list where a message's axon number leads: its first
-/// synapse and where the rest of it starts in the chip's `rest`, in one
-/// record of 10 bytes, so that a message costs one access to memory at
-/// random where two arrays would cost two. The start is kept in two
-/// halves so that the record keeps its synapse's 2-byte alignment.
+/// Where a spike message goes and what it finds there: the receiving
+/// core (by index among the cores in use) and the head of the input
+/// axon's synapse list (its first synapse and where the rest lies in the
+/// chip's `rest`), in 16 bytes. A sender keeps its destinations with it,
+/// in the order it sends them, so a spike reads its messages' lists one
+/// after another instead of each at random from a table of every axon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
-pub(crate) struct ListHead {
+pub(crate) struct Destination {
+    pub(crate) core: u32,
     /// The first synapse; an empty list's has delay 0, which no synapse
     /// has.
     pub(crate) first: Synapse,
-    rest_low: u16,
-    rest_high: u16,
+    /// Synapses after the first, or [`LONG_REST`] for a list whose length
+    /// is kept in the chip's `long_rests`.
+    rest_len: u16,
+    /// Where the rest of the list starts in the chip's `rest`.
+    rest_start: u32,
 }
 
-impl ListHead {
-    fn new(first: Synapse, rest: u32) -> ListHead {
-        ListHead {
+/// The rest length that stands for a longer one, kept apart.
+const LONG_REST: u16 = u16::MAX;
+
+impl Destination {
+    /// The destination on core `core` of a list whose first synapse is
+    /// `first` and whose rest is `rest_start..rest_end`; a rest of
+    /// [`LONG_REST`] synapses or more must be in `long_rests`.
+    fn new(core: u32, first: Synapse, rest_start: u32, rest_end: u32) -> Destination {
+        Destination {
+            core,
             first,
-            rest_low: rest as u16,
-            rest_high: (rest >> 16) as u16,
+            rest_len: u16::try_from(rest_end - rest_start).unwrap_or(LONG_REST),
+            rest_start,
         }
     }
 
-    /// Where the rest of the list starts in the chip's `rest`.
+    /// Where the rest of the list starts in the chip's `rest`, and its
+    /// synapses (the first included), looking a long list up in
+    /// `long_rests`.
     #[inline]
-    pub(crate) fn rest(&self) -> u32 {
-        u32::from(self.rest_low) | (u32::from(self.rest_high) << 16)
+    pub(crate) fn list(&self, long_rests: &LongRests) -> (u32, u32) {
+        let rest = if self.rest_len == LONG_REST {
+            long_rests.len_of(self.rest_start)
+        } else {
+            u32::from(self.rest_len)
+        };
+        (self.rest_start, u32::from(self.first.delay != 0) + rest)
+    }
+}
+
+/// The lengths of the rests of [`LONG_REST`] synapses or more, by where
+/// they start: lists that long are rare, and their destinations would
+/// otherwise all need 4 more bytes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LongRests {
+    /// (start, length), by ascending start.
+    rests: Vec<(u32, u32)>,
+}
+
+impl LongRests {
+    /// The length of the long rest starting at `start`.
+    fn len_of(&self, start: u32) -> u32 {
+        let i = self.rests.partition_point(|&(s, _)| s < start);
+        self.rests[i].1
     }
 }
 
@@ -123,9 +157,10 @@ pub(crate) struct Core {
     pub(crate) group_exponents: Vec<i8>,
     /// Synapses.
     pub(crate) synapse_count: u64,
-    /// Per compartment, its output axons: `outputs[offsets[c]..offsets[c + 1]]`.
+    /// Per compartment, its messages' destinations:
+    /// `outputs[offsets[c]..offsets[c + 1]]`, by ascending core.
     pub(crate) output_offsets: Vec<u32>,
-    pub(crate) outputs: Vec<AxonId>,
+    pub(crate) outputs: Vec<Destination>,
 }
 
 /// What a message needs of the core it reaches, kept apart from the rest
@@ -162,9 +197,9 @@ impl Core {
         self.group_exponents.len()
     }
 
-    /// The output axons of compartment `c`.
+    /// The destinations of compartment `c`'s messages.
     #[inline]
-    pub(crate) fn outputs_of(&self, c: usize) -> &[AxonId] {
+    pub(crate) fn outputs_of(&self, c: usize) -> &[Destination] {
         let (start, end) = (self.output_offsets[c], self.output_offsets[c + 1]);
         &self.outputs[start as usize..end as usize]
     }
@@ -188,14 +223,9 @@ pub struct Chip {
     pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
-    /// Per input axon (numbered by [`AxonId`]), the head of its list; one
-    /// more at the end, so axon `a`'s list goes on with
-    /// `rest[lists[a].rest()..lists[a + 1].rest()]`.
-    pub(crate) lists: Vec<ListHead>,
     /// The synapses after the first of every list, axon by axon.
     pub(crate) rest: RestSynapses,
-    /// Which core each input axon is on.
-    pub(crate) axons: AxonIndex,
+    pub(crate) long_rests: LongRests,
     pub(crate) sources: Vec<Source>,
     pub(crate) mesh: Mesh,
     /// The end-of-step barrier.
@@ -219,19 +249,11 @@ impl Chip {
         let parts = program.into_parts();
         let spec = parts.spec;
         let widths = Widths::new(&spec.fixed_point);
-        let mut axon_bases = vec![0 as AxonId];
-        for core in &parts.cores {
-            let last = axon_bases[axon_bases.len() - 1];
-            axon_bases.push(last + core.input_axons.len() as AxonId);
-        }
-        let base: HashMap<CoreId, AxonId> = parts
-            .cores
-            .iter()
-            .zip(&axon_bases)
-            .map(|(c, &b)| (c.id, b))
-            .collect();
-        let index_of = |id: CoreId, axon: u32| base[&id] + axon;
-        let Lists { heads: lists, rest } = pack_synapses(&parts.cores);
+        let Lists {
+            axons,
+            rest,
+            long_rests,
+        } = pack_synapses(&parts.cores);
 
         let ids: Vec<CoreId> = parts.cores.iter().map(|c| c.id).collect();
         let mesh = Mesh::new(&spec, &ids);
@@ -252,7 +274,7 @@ impl Chip {
         let mut accumulator_len = 0;
         for program in parts.cores {
             let slots = program.delay_slots.max(1);
-            let (core, core_formats) = configure(program, &widths, arithmetic, &index_of);
+            let (core, core_formats) = configure(program, &widths, arithmetic, &axons);
             let receiver = Receiver {
                 accumulator_base: accumulator_len,
                 stride: (core.groups() * core.len()) as u32,
@@ -267,7 +289,7 @@ impl Chip {
         let sources = parts
             .inputs
             .iter()
-            .map(|input| Source::new(input, &index_of))
+            .map(|input| Source::new(input, &axons))
             .collect();
         Chip {
             barrier_ps: noc::barrier_ps(&spec.timing, busiest_chip_tiles, chip_span),
@@ -281,9 +303,8 @@ impl Chip {
             receivers,
             formats,
             accumulator_len,
-            lists,
             rest,
-            axons: AxonIndex::new(axon_bases),
+            long_rests,
             sources,
             dt: parts.dt,
             seed: parts.seed,
@@ -360,7 +381,7 @@ impl Chip {
             .cores
             .iter()
             .map(|c| {
-                c.outputs.len() * std::mem::size_of::<AxonId>()
+                c.outputs.len() * std::mem::size_of::<Destination>()
                     + c.output_offsets.len() * 4
                     + c.len() * (8 + 4 + 2 + std::mem::size_of::<Registers>())
             })
@@ -368,12 +389,12 @@ impl Chip {
         let source_bytes: usize = self
             .sources
             .iter()
-            .map(|s| s.destination_count() * std::mem::size_of::<AxonId>())
+            .map(|s| s.destination_count() * std::mem::size_of::<Destination>())
             .sum();
-        let axon_bytes = self.lists.len() * std::mem::size_of::<ListHead>();
+        let long_bytes = self.long_rests.rests.len() * 8;
         let synapse_bytes = self.rest.weights.len() * std::mem::size_of::<i16>()
             + self.rest.targets.len() * std::mem::size_of::<Target>();
-        (core_bytes + source_bytes + axon_bytes + synapse_bytes) as u64
+        (core_bytes + source_bytes + long_bytes + synapse_bytes) as u64
     }
 }
 
@@ -405,7 +426,7 @@ fn configure(
     core: CoreProgram,
     widths: &Widths,
     arithmetic: Arithmetic,
-    index_of: &impl Fn(CoreId, u32) -> AxonId,
+    axons: &Axons,
 ) -> (Core, Vec<Format>) {
     let profiles: Vec<Profile> = core
         .profiles
@@ -436,11 +457,9 @@ fn configure(
     if has_run_formats(&core) {
         formats.extend(core.formats.iter().map(|f| list_format(f, true)));
     }
-    let (output_offsets, outputs) = group_by_source(
+    let (output_offsets, outputs) = axons.group_by_source(
         core.compartments.len(),
-        core.output_axons
-            .iter()
-            .map(|o| (o.source, index_of(o.core, o.axon))),
+        core.output_axons.iter().map(|o| (o.source, o.core, o.axon)),
     );
     let compartments = &core.compartments;
     let unjoined_profile = match profiles.as_slice() {
@@ -491,11 +510,12 @@ fn is_run(synapses: &[ListedSynapse]) -> bool {
         })
 }
 
-/// Every input axon's synapse list, split into its head (at the axon's
-/// number) and the rest.
+/// Every input axon's synapse list: its destination, and the synapses
+/// after the first.
 struct Lists {
-    heads: Vec<ListHead>,
+    axons: Axons,
     rest: RestSynapses,
+    long_rests: LongRests,
 }
 
 /// The lists of every core, axon by axon. A program whose synapses
@@ -509,14 +529,22 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
         .map(|a| a.count.saturating_sub(1) as usize)
         .sum();
     let mut lists = Lists {
-        heads: with_huge_pages(axons + 1),
+        axons: Axons {
+            first: HashMap::with_capacity(cores.len()),
+            destinations: Vec::with_capacity(axons),
+        },
         rest: RestSynapses {
             weights: with_huge_pages(rest),
             targets: with_huge_pages(rest),
         },
+        long_rests: LongRests::default(),
     };
     let mut list = Vec::new();
-    for core in cores {
+    for (index, core) in cores.iter().enumerate() {
+        let axons = &mut lists.axons;
+        axons
+            .first
+            .insert(core.id, axons.destinations.len() as AxonId);
         let run_formats = has_run_formats(core).then_some(core.formats.len());
         for axon in &core.input_axons {
             list.clear();
@@ -532,7 +560,6 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
                 format: (usize::from(axon.format) + run_offset) as u8,
             });
             let start = lists.rest.weights.len() as u32;
-            lists.heads.push(ListHead::new(first, start));
             for s in list.iter().skip(1) {
                 lists.rest.weights.push(s.weight);
                 lists.rest.targets.push(Target {
@@ -540,113 +567,122 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
                     delay: s.delay,
                 });
             }
+            let end = lists.rest.weights.len() as u32;
+            if end - start >= u32::from(LONG_REST) {
+                lists.long_rests.rests.push((start, end - start));
+            }
+            let destination = Destination::new(index as u32, first, start, end);
+            lists.axons.destinations.push(destination);
         }
     }
-    let end = ListHead::new(Synapse::default(), lists.rest.weights.len() as u32);
-    lists.heads.push(end);
     lists
 }
 
-/// The system-wide numbering of input axons, core after core, and the
-/// way back from an axon to its core.
-#[derive(Clone, Debug)]
-pub(crate) struct AxonIndex {
-    /// Per core, its first axon; one more at the end.
-    bases: Vec<AxonId>,
-    /// The axons cut into buckets of `2^bucket_bits`, about a core's worth
-    /// each: the core of each bucket's first axon, and one more bucket
-    /// past the last axon.
-    bucket_cores: Vec<u32>,
-    bucket_bits: u32,
+/// Every input axon of the system while the chip is configured: the
+/// destination of a message to it.
+pub(crate) struct Axons {
+    /// Per core, the system-wide number of its first axon (the axons of
+    /// the cores in use laid end to end).
+    first: HashMap<CoreId, AxonId>,
+    /// Per axon, by its number.
+    destinations: Vec<Destination>,
 }
 
-impl AxonIndex {
-    /// The index of cores whose first axons are `bases` (one more at the
-    /// end: the number of axons).
-    pub(crate) fn new(bases: Vec<AxonId>) -> AxonIndex {
-        let cores = bases.len().saturating_sub(1);
-        let axons = bases.last().copied().unwrap_or(0);
-        let bucket_bits = (axons / cores.max(1) as u32).max(1).ilog2();
-        let buckets = (axons >> bucket_bits) as usize + 2;
-        let last_core = cores.saturating_sub(1) as u32;
-        let bucket_cores = (0..buckets)
-            .map(|b| {
-                let first = (b as AxonId) << bucket_bits;
-                (bases[1..].partition_point(|&base| base <= first) as u32).min(last_core)
-            })
-            .collect();
-        AxonIndex {
-            bases,
-            bucket_cores,
-            bucket_bits,
+impl Axons {
+    /// The destinations of `outputs` (source, core, axon), grouped into
+    /// `sources` runs: the destinations of source `s` are
+    /// `destinations[offsets[s]..offsets[s + 1]]`, ascending by axon and so
+    /// by core, so the destinations on a run of cores are a run of them.
+    pub(crate) fn group_by_source(
+        &self,
+        sources: usize,
+        outputs: impl Iterator<Item = (u32, CoreId, u32)>,
+    ) -> (Vec<u32>, Vec<Destination>) {
+        let mut offsets = vec![0u32; sources + 1];
+        let mut grouped = Vec::new();
+        for (source, core, axon) in outputs {
+            offsets[source as usize + 1] += 1;
+            grouped.push(self.first[&core] + axon);
         }
+        for s in 0..sources {
+            offsets[s + 1] += offsets[s];
+            grouped[offsets[s] as usize..offsets[s + 1] as usize].sort_unstable();
+        }
+        let destinations = grouped
+            .into_iter()
+            .map(|axon| self.destinations[axon as usize])
+            .collect();
+        (offsets, destinations)
     }
-
-    /// Core `core`'s first axon (the number of axons for one past the
-    /// last core).
-    pub(crate) fn base(&self, core: usize) -> AxonId {
-        self.bases[core]
-    }
-
-    /// The core of axon `axon`: one of the few between those of its
-    /// bucket's first axon and the next bucket's. A spike's messages go to
-    /// cores all over the system, and a search of every core's base per
-    /// message would cost more than the rest of the message.
-    #[inline]
-    pub(crate) fn core_of(&self, axon: AxonId) -> usize {
-        let bucket = (axon >> self.bucket_bits) as usize;
-        let low = self.bucket_cores[bucket] as usize;
-        let high = self.bucket_cores[bucket + 1] as usize;
-        low + self.bases[low + 1..=high].partition_point(|&base| base <= axon)
-    }
-}
-
-/// Offsets and destinations of `items` (source, destination), sorted by
-/// source, grouped into `sources` runs: the destinations of source `s` are
-/// `destinations[offsets[s]..offsets[s + 1]]`, in ascending order, so the
-/// destinations on a run of cores are a run of them.
-pub(crate) fn group_by_source(
-    sources: usize,
-    items: impl Iterator<Item = (u32, AxonId)>,
-) -> (Vec<u32>, Vec<AxonId>) {
-    let mut offsets = vec![0u32; sources + 1];
-    let mut grouped = Vec::new();
-    for (source, item) in items {
-        offsets[source as usize + 1] += 1;
-        grouped.push(item);
-    }
-    for s in 0..sources {
-        offsets[s + 1] += offsets[s];
-        grouped[offsets[s] as usize..offsets[s + 1] as usize].sort_unstable();
-    }
-    (offsets, grouped)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use neurc_ir::chip::{InputAxon, SignMode, SynapseList};
 
-    proptest! {
-        /// The bucketed lookup finds, for every axon, the core a plain
-        /// search of the bases finds: the last core whose first axon is at
-        /// or before it, so empty cores are passed over.
-        #[test]
-        fn every_axon_is_found_on_its_core(
-            axons_per_core in prop::collection::vec(
-                prop_oneof![Just(0u32), 1u32..4, 1u32..5000],
-                1..60,
-            ),
-        ) {
-            let mut bases = vec![0];
-            for &n in &axons_per_core {
-                bases.push(bases[bases.len() - 1] + n);
-            }
-            let index = AxonIndex::new(bases.clone());
-            for axon in 0..bases[bases.len() - 1] {
-                let expected = bases[1..].partition_point(|&b| b <= axon);
-                prop_assert_eq!(index.core_of(axon), expected, "axon {}", axon);
-                prop_assert!(axons_per_core[expected] > 0);
+    /// A core with one list of each of `lengths`, in that order, whose
+    /// synapse k of the whole core has weight k (modulo 2^15).
+    fn core_with_lists(lengths: &[u32]) -> CoreProgram {
+        let total: u32 = lengths.iter().sum();
+        let mut first = 0;
+        let input_axons = lengths
+            .iter()
+            .map(|&count| {
+                first += count;
+                InputAxon {
+                    format: 0,
+                    first: first - count,
+                    count,
+                }
+            })
+            .collect();
+        CoreProgram {
+            id: CoreId(7),
+            profiles: Vec::new(),
+            compartments: Vec::new(),
+            formats: vec![SynapseFormat {
+                weight_bits: 8,
+                sign: SignMode::Mixed,
+                weight_exponent: 0,
+                index_bits: 10,
+                delay_bits: 4,
+            }],
+            input_axons,
+            synapses: SynapseList {
+                compartment: (0..total).map(|k| (k % 1024) as u16).collect(),
+                weight: (0..total).map(|k| (k % 32_768) as i16).collect(),
+                delay: (0..total).map(|k| (k % 15 + 1) as u8).collect(),
+            },
+            output_axons: Vec::new(),
+            delay_slots: 16,
+        }
+    }
+
+    /// Every list's destination gives back its first synapse, its length
+    /// and its rest, for lists empty, short, and longer than a
+    /// destination's own field holds.
+    #[test]
+    fn every_list_is_found_whatever_its_length() {
+        let lengths = [0, 1, 2, 3, 65_535, 65_536, 65_537, 0, 70_000, 1, 5];
+        let core = core_with_lists(&lengths);
+        let lists = pack_synapses(std::slice::from_ref(&core));
+        assert_eq!(lists.axons.first[&CoreId(7)], 0);
+        for (a, (axon, &length)) in core.input_axons.iter().zip(&lengths).enumerate() {
+            let destination = lists.axons.destinations[a];
+            let (start, count) = destination.list(&lists.long_rests);
+            assert_eq!(count, length, "axon {a}");
+            assert_eq!(destination.core, 0);
+            let synapses: Vec<_> = core.synapses.of(axon).collect();
+            if let Some(head) = synapses.first() {
+                assert_eq!(destination.first.weight, head.weight);
+                assert_eq!(destination.first.compartment, head.compartment);
+                assert_eq!(destination.first.delay, head.delay);
+                let rest = start as usize..(start + count - 1) as usize;
+                let weights: Vec<i16> = synapses[1..].iter().map(|s| s.weight).collect();
+                assert_eq!(lists.rest.weights[rest], weights[..], "axon {a}");
+            } else {
+                assert_eq!(destination.first.delay, 0, "an empty list has no delay");
             }
         }
     }

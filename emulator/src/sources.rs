@@ -3,7 +3,7 @@
 //! order, as the CPU target's neuron of that population, so a source
 //! spikes identically on both targets.
 
-use crate::chip::AxonId;
+use crate::chip::{Axons, Destination};
 use neurc_backends::cpu::random::{self, ConstantPoisson, LaneRun, StreamLanes};
 use neurc_ir::chip::{InputSource, SourceKind};
 use rayon::prelude::*;
@@ -54,16 +54,12 @@ pub(crate) struct Source {
     drive: Drive,
     /// Per neuron, its destinations: `destinations[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<u32>,
-    destinations: Vec<AxonId>,
+    destinations: Vec<Destination>,
 }
 
 impl Source {
-    /// The source `input`, with its output axons numbered across the
-    /// system by `index_of(core, axon)`.
-    pub(crate) fn new(
-        input: &InputSource,
-        index_of: &impl Fn(neurc_ir::chip::CoreId, u32) -> AxonId,
-    ) -> Source {
+    /// The source `input`, sending to the destinations of `axons`.
+    pub(crate) fn new(input: &InputSource, axons: &Axons) -> Source {
         let drive = match &input.kind {
             SourceKind::Poisson { mean_per_step } => {
                 let exp_neg_means: Vec<f64> = mean_per_step.iter().map(|m| (-m).exp()).collect();
@@ -81,12 +77,12 @@ impl Source {
             }
             SourceKind::Steps { steps } => Drive::Steps(steps.clone()),
         };
-        let (offsets, destinations) = crate::chip::group_by_source(
+        let (offsets, destinations) = axons.group_by_source(
             input.size as usize,
             input
                 .output_axons
                 .iter()
-                .map(|a| (a.source, index_of(a.core, a.axon))),
+                .map(|a| (a.source, a.core, a.axon)),
         );
         Source {
             node: input.node.0,
@@ -171,7 +167,7 @@ impl Source {
 
     /// The destinations of neuron `neuron`'s spikes.
     #[inline]
-    pub(crate) fn destinations(&self, neuron: usize) -> &[AxonId] {
+    pub(crate) fn destinations(&self, neuron: usize) -> &[Destination] {
         let (start, end) = (self.offsets[neuron], self.offsets[neuron + 1]);
         &self.destinations[start as usize..end as usize]
     }

@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{AxonId, Chip, Core, Format, Receiver, Synapse};
+use crate::chip::{Chip, Core, Destination, Format, Receiver, Synapse};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
@@ -342,7 +342,7 @@ impl Chip {
                 chip: self,
                 step,
                 first,
-                owned: self.axons.base(first)..self.axons.base(first + states.len()),
+                owned: first as u32..(first + states.len()) as u32,
                 accumulator_base: self.receivers.get(first).map_or(0, |r| r.accumulator_base),
                 accumulators,
                 states,
@@ -463,16 +463,10 @@ impl Delivered {
 /// lines are still in the cache at their turn.
 const AHEAD: usize = 16;
 
-/// How many messages ahead of its turn a message's list head is asked
-/// for: the pass over the heads does little else, so it outruns memory at
-/// [`AHEAD`].
-const LIST_AHEAD: usize = 2 * AHEAD;
-
-/// A message on its way: which axon, which core, when it arrives, and
-/// (once gathered) its synapse list and format.
+/// A message on its way: which core, when it arrives, and its synapse
+/// list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Message {
-    axon: AxonId,
     core: u32,
     arrival: u64,
     /// Where the rest of the list starts in the chip's `rest`.
@@ -530,8 +524,8 @@ struct Delivery<'a> {
     step: u64,
     /// Index of the first receiving core it owns.
     first: usize,
-    /// The axons of the cores it owns.
-    owned: std::ops::Range<AxonId>,
+    /// The cores it owns.
+    owned: std::ops::Range<u32>,
     /// The accumulators of the cores it owns, and where they start in the
     /// state's array.
     accumulators: &'a mut [i64],
@@ -563,8 +557,8 @@ impl Delivery<'_> {
             let core = &self.chip.cores[sender];
             for &(compartment, left) in spikes {
                 let outputs = self.owned_part(core.outputs_of(compartment as usize));
-                for &axon in outputs {
-                    let receiver = self.chip.axons.core_of(axon);
+                for destination in outputs {
+                    let receiver = destination.core as usize;
                     let trip = self.chip.mesh.send(sender, receiver, &mut self.lane.loads);
                     let hops = &trip.hops;
                     self.counts.hops_east_west += u64::from(hops.east_west);
@@ -574,24 +568,34 @@ impl Delivery<'_> {
                     if hops.east_west + hops.north_south + hops.up_down == 0 {
                         self.counts.intra_tile_messages += 1;
                     }
-                    self.lane.messages.push(Message {
-                        axon,
-                        core: receiver as u32,
-                        arrival: left + trip.latency_ps,
-                        times: 1,
-                        ..Message::default()
-                    });
+                    let message = self.message(destination, left + trip.latency_ps, 1);
+                    self.lane.messages.push(message);
                 }
             }
         }
     }
 
-    /// The destinations among ascending `axons` that this thread owns.
+    /// The destinations, by ascending core, on the cores this thread owns.
     #[inline]
-    fn owned_part<'b>(&self, axons: &'b [AxonId]) -> &'b [AxonId] {
-        let start = axons.partition_point(|&a| a < self.owned.start);
-        let end = axons.partition_point(|&a| a < self.owned.end);
-        &axons[start..end]
+    fn owned_part<'b>(&self, destinations: &'b [Destination]) -> &'b [Destination] {
+        let start = destinations.partition_point(|d| d.core < self.owned.start);
+        let end = destinations.partition_point(|d| d.core < self.owned.end);
+        &destinations[start..end]
+    }
+
+    /// The message to `destination` that arrives at `arrival` and stands
+    /// for `times` spikes.
+    #[inline]
+    fn message(&self, destination: &Destination, arrival: u64, times: u32) -> Message {
+        let (first, count) = destination.list(&self.chip.long_rests);
+        Message {
+            core: destination.core,
+            arrival,
+            first,
+            count,
+            head: destination.first,
+            times,
+        }
     }
 
     /// The messages of the host sources, which enter at the receiving
@@ -603,43 +607,20 @@ impl Delivery<'_> {
                 if count == 0 {
                     continue;
                 }
-                for &axon in self.owned_part(source.destinations(neuron)) {
-                    let receiver = self.chip.axons.core_of(axon);
+                for destination in self.owned_part(source.destinations(neuron)) {
                     self.counts.intra_tile_messages += u64::from(count);
-                    self.lane.messages.push(Message {
-                        axon,
-                        core: receiver as u32,
-                        arrival,
-                        times: count,
-                        ..Message::default()
-                    });
+                    let message = self.message(destination, arrival, count);
+                    self.lane.messages.push(message);
                 }
             }
         }
     }
 
-    /// Every message reaches its core: queued for service, and its
-    /// synapses walked into the accumulators. Each axon's list head (its
-    /// first synapse and the bounds of the rest) is read in a pass of its
-    /// own first, asked for [`LIST_AHEAD`] messages before its turn: the reads
-    /// are independent of other messages', so many cache misses are in
-    /// flight at once, and most lists (one or two synapses on a large
-    /// network) then need nothing more from memory.
+    /// Every message reaches its core: its synapses walked into the
+    /// accumulators, each message's data asked for [`AHEAD`] messages
+    /// before its turn.
     fn deposit(&mut self) {
-        let mut messages = std::mem::take(&mut self.lane.messages);
-        let lists = &self.chip.lists;
-        for i in 0..messages.len() {
-            if let Some(ahead) = messages.get(i + LIST_AHEAD) {
-                prefetch(&lists[ahead.axon as usize]);
-            }
-            let message = &mut messages[i];
-            let axon = message.axon as usize;
-            let list = lists[axon];
-            message.head = list.first;
-            message.first = list.rest();
-            message.count =
-                u32::from(list.first.delay != 0) + lists[axon + 1].rest() - message.first;
-        }
+        let messages = std::mem::take(&mut self.lane.messages);
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
                 self.prefetch_target(ahead);
