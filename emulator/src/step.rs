@@ -349,7 +349,7 @@ impl Chip {
                 lane,
                 counts: Counts::default(),
             };
-            delivery.place_rings();
+            delivery.open_inboxes();
             delivery.route_core_spikes(fired);
             delivery.route_host_spikes(source_counts);
             delivery.deposit();
@@ -384,38 +384,34 @@ impl Chip {
     }
 }
 
-/// When a core that is free from `ready` on has served `messages`
-/// (arrival, service) in order of arrival, and the service of all of
-/// them. The core's last busy spell starts at `ready` or at an arrival
-/// and serves every message that arrives from then on, so it ends at the
-/// latest of `ready` plus all the service and of each arrival plus the
-/// service of the messages arriving at or after it. Only an arrival after
-/// `ready` and less than all the service before the last arrival can
-/// give more than `ready` plus all the service, so only those few are
-/// sorted: a core's messages mostly arrive during its update or further
-/// apart than they take to serve. Reorders `messages`.
-fn finish_time(ready: u64, messages: &mut [(u64, u64)]) -> (u64, u64) {
-    let total: u64 = messages.iter().map(|&(_, service)| service).sum();
-    let last = messages.iter().map(|&(arrival, _)| arrival).max();
-    let Some(last) = last else {
-        return (ready, 0);
-    };
-    let mut late = 0;
-    for i in 0..messages.len() {
-        if messages[i].0 > ready && messages[i].0 + total >= last {
-            messages.swap(i, late);
-            late += 1;
-        }
-    }
-    let late = &mut messages[..late];
-    late.sort_unstable();
+/// Whether a message arriving at `arrival` can bear on when its core
+/// finishes, the core being free from `ready` on, its messages' service
+/// adding up to `total` and the last of them arriving at `last`. The
+/// core's last busy spell starts at `ready` or at an arrival and serves
+/// every message that arrives from then on, so it ends at the latest of
+/// `ready` plus all the service and of each arrival plus the service of
+/// the messages arriving at or after it. Only an arrival after `ready`
+/// and less than all the service before the last arrival can give more
+/// than `ready` plus all the service: a core's messages mostly arrive
+/// during its update or further apart than they take to serve, so few
+/// are late.
+#[inline]
+fn is_late(arrival: u64, ready: u64, total: u64, last: u64) -> bool {
+    arrival > ready && arrival + total >= last
+}
+
+/// When a core that is free from `ready` on has served its messages in
+/// order of arrival, their service adding up to `total`, given its `late`
+/// messages (those [`is_late`] finds) as (arrival, service) in ascending
+/// order.
+fn finish_time(ready: u64, total: u64, late: impl DoubleEndedIterator<Item = (u64, u64)>) -> u64 {
     let mut finish = ready + total;
     let mut after = 0;
-    for &(arrival, service) in late.iter().rev() {
+    for (arrival, service) in late.rev() {
         after += service;
         finish = finish.max(arrival + after);
     }
-    (finish, total)
+    finish
 }
 
 /// Asks for the first of `items`, if any.
@@ -486,19 +482,46 @@ pub(crate) struct Message {
 pub(crate) struct Lane {
     loads: LinkLoads,
     messages: Vec<Message>,
-    /// The messages' (arrival, service time), grouped by receiving core.
-    queue: Vec<(u64, u64)>,
-    /// Per owned core, where its group in `queue` starts (and, while the
-    /// queue fills, where its next message goes).
-    starts: Vec<u32>,
-    /// Per owned core, the messages (spikes) and synaptic operations it
-    /// received.
-    received: Vec<(u64, u64)>,
-    /// Per owned core, its ring of accumulators this step: worked out once
-    /// per step, not per message (the slot is the step modulo the ring's
-    /// length, a division).
-    rings: Vec<Ring>,
+    /// Per owned core, its share of the traffic.
+    inboxes: Vec<Inbox>,
+    /// The messages that may bear on when their core finishes (see
+    /// [`is_late`]): (owned core, arrival, service time).
+    late: Vec<(u32, u64, u64)>,
 }
+
+/// What a thread keeps of one of its cores during a step's traffic: where
+/// the core's messages add their weights, and what it has received. A
+/// message reads and adds to its core's, and the figures of thousands of
+/// cores stay in the cache together, a cache line each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(align(64))]
+struct Inbox {
+    /// Its ring of accumulators this step, whose slot is worked out once
+    /// per step, not per message (it is the step modulo the ring's length,
+    /// a division); kept as fields rather than a [`Ring`] so that the
+    /// inbox fills one cache line exactly.
+    base: usize,
+    now: u32,
+    slots: u32,
+    stride: u32,
+    /// Its first list format in the chip's `formats`.
+    first_format: u32,
+    /// When its update ends and it can serve.
+    ready: u64,
+    /// Spikes received (a Poisson count of k counts k).
+    spikes: u64,
+    /// Synaptic operations they take.
+    operations: u64,
+    /// Their service time, all together.
+    service_ps: u64,
+    /// The last arrival.
+    last_arrival: u64,
+}
+
+const _: () = assert!(
+    std::mem::size_of::<Inbox>() == 64,
+    "an inbox is one cache line"
+);
 
 impl Message {
     /// Where the rest of its list lies in the chip's `rest` (empty for a
@@ -537,18 +560,40 @@ struct Delivery<'a> {
 }
 
 impl Delivery<'_> {
-    /// Every owned core's ring of accumulators this step.
-    fn place_rings(&mut self) {
+    /// Every owned core's inbox, empty, with its ring of accumulators this
+    /// step.
+    fn open_inboxes(&mut self) {
         let receivers = &self.chip.receivers[self.first..self.first + self.states.len()];
-        self.lane.rings.clear();
+        self.lane.inboxes.clear();
         self.lane
-            .rings
-            .extend(receivers.iter().map(|receiver| Ring {
-                base: receiver.accumulator_base - self.accumulator_base,
-                now: (self.step % u64::from(receiver.slots)) as usize,
-                slots: receiver.slots as usize,
-                stride: receiver.stride as usize,
-            }));
+            .inboxes
+            .extend(
+                receivers
+                    .iter()
+                    .zip(self.states.iter())
+                    .map(|(receiver, state)| Inbox {
+                        base: receiver.accumulator_base - self.accumulator_base,
+                        now: (self.step % u64::from(receiver.slots)) as u32,
+                        slots: receiver.slots,
+                        stride: receiver.stride,
+                        first_format: receiver.first_format,
+                        ready: state.update_ps,
+                        ..Inbox::default()
+                    }),
+            );
+        self.lane.late.clear();
+    }
+
+    /// Sends `message`: its core's inbox takes note of it.
+    #[inline]
+    fn post(&mut self, message: Message) {
+        let inbox = &mut self.lane.inboxes[message.core as usize - self.first];
+        let operations = u64::from(message.count) * u64::from(message.times);
+        inbox.spikes += u64::from(message.times);
+        inbox.operations += operations;
+        inbox.service_ps += operations * self.chip.spec.timing.synaptic_op_ps;
+        inbox.last_arrival = inbox.last_arrival.max(message.arrival);
+        self.lane.messages.push(message);
     }
 
     /// The messages of the compartments that spiked, routed.
@@ -568,8 +613,7 @@ impl Delivery<'_> {
                     if hops.east_west + hops.north_south + hops.up_down == 0 {
                         self.counts.intra_tile_messages += 1;
                     }
-                    let message = self.message(destination, left + trip.latency_ps, 1);
-                    self.lane.messages.push(message);
+                    self.post(self.message(destination, left + trip.latency_ps, 1));
                 }
             }
         }
@@ -609,8 +653,7 @@ impl Delivery<'_> {
                 }
                 for destination in self.owned_part(source.destinations(neuron)) {
                     self.counts.intra_tile_messages += u64::from(count);
-                    let message = self.message(destination, arrival, count);
-                    self.lane.messages.push(message);
+                    self.post(self.message(destination, arrival, count));
                 }
             }
         }
@@ -618,15 +661,16 @@ impl Delivery<'_> {
 
     /// Every message reaches its core: its synapses walked into the
     /// accumulators, each message's data asked for [`AHEAD`] messages
-    /// before its turn.
+    /// before its turn, and the late ones kept for [`Delivery::serve`].
     fn deposit(&mut self) {
-        let messages = std::mem::take(&mut self.lane.messages);
+        let mut messages = std::mem::take(&mut self.lane.messages);
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
                 self.prefetch_target(ahead);
             }
             self.receive(message);
         }
+        messages.clear();
         self.lane.messages = messages;
     }
 
@@ -658,65 +702,39 @@ impl Delivery<'_> {
     /// accumulators for that format this step.
     #[inline]
     fn target(&self, message: &Message) -> (Format, Ring) {
-        let core = message.core as usize;
-        let receiver = &self.chip.receivers[core];
+        let inbox = &self.lane.inboxes[message.core as usize - self.first];
         let format =
-            self.chip.formats[receiver.first_format as usize + usize::from(message.head.format)];
-        let mut ring = self.lane.rings[core - self.first];
-        ring.base += format.group_offset as usize;
+            self.chip.formats[inbox.first_format as usize + usize::from(message.head.format)];
+        let ring = Ring {
+            base: inbox.base + format.group_offset as usize,
+            now: inbox.now,
+            slots: inbox.slots,
+            stride: inbox.stride,
+        };
         (format, ring)
     }
 
     /// Each owned core serves its messages in order of arrival once its
-    /// update is over. The messages are grouped by core with a counting
-    /// sort into one queue. Returns the core that finished last (latest,
-    /// then lowest index) and when.
+    /// update is over: it finishes when [`finish_time`] says from its late
+    /// messages, sorted by core and arrival. Returns the core that
+    /// finished last (latest, then lowest index) and when.
     fn serve(&mut self) -> Option<(u64, std::cmp::Reverse<usize>)> {
-        let Lane {
-            messages,
-            queue,
-            starts,
-            received,
-            ..
-        } = &mut *self.lane;
-        let owned = self.states.len();
-        starts.clear();
-        starts.resize(owned + 1, 0);
-        received.clear();
-        received.resize(owned, (0, 0));
-        for message in messages.iter() {
-            let c = message.core as usize - self.first;
-            starts[c + 1] += 1;
-            let (times, operations) = &mut received[c];
-            *times += u64::from(message.times);
-            *operations += u64::from(message.count) * u64::from(message.times);
-        }
-        for c in 0..owned {
-            starts[c + 1] += starts[c];
-        }
-        queue.clear();
-        queue.resize(messages.len(), (0, 0));
-        let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
-        for message in messages.iter() {
-            let next = &mut starts[message.core as usize - self.first];
-            let operations = u64::from(message.count) * u64::from(message.times);
-            queue[*next as usize] = (message.arrival, operations * synaptic_op_ps);
-            *next += 1;
-        }
-        messages.clear();
-        // `starts[c]` is now where core c's group ends, so core c's group
-        // starts where core c − 1's ends.
+        let Lane { inboxes, late, .. } = &mut *self.lane;
+        late.sort_unstable();
+        let mut late = late.as_slice();
         let mut last = None;
-        let mut start = 0;
-        for (c, state) in self.states.iter_mut().enumerate() {
-            let end = starts[c] as usize;
-            let (clock, service) = finish_time(state.update_ps, &mut queue[start..end]);
-            state.totals.busy_ps += state.update_ps + service;
-            let (times, operations) = received[c];
-            state.totals.messages_in += times;
-            state.totals.synaptic_ops += operations;
+        for (c, (state, inbox)) in self.states.iter_mut().zip(inboxes.iter()).enumerate() {
+            let mine = late.partition_point(|&(core, ..)| core as usize == c);
+            let (own, others) = late.split_at(mine);
+            late = others;
+            let own = own.iter().map(|&(_, arrival, service)| (arrival, service));
+            let clock = finish_time(inbox.ready, inbox.service_ps, own);
+            state.totals.busy_ps += inbox.ready + inbox.service_ps;
+            state.totals.messages_in += inbox.spikes;
+            state.totals.synaptic_ops += inbox.operations;
+            self.counts.messages += inbox.spikes;
+            self.counts.synaptic_ops += inbox.operations;
             last = last.max(Some((clock, std::cmp::Reverse(self.first + c))));
-            start = end;
         }
         last
     }
@@ -724,12 +742,18 @@ impl Delivery<'_> {
     /// One message reaching its core.
     #[inline]
     fn receive(&mut self, message: &Message) {
-        let (times, operations) = (
-            u64::from(message.times),
-            u64::from(message.count) * u64::from(message.times),
-        );
-        self.counts.messages += times;
-        self.counts.synaptic_ops += operations;
+        let c = message.core as usize - self.first;
+        let inbox = &self.lane.inboxes[c];
+        if is_late(
+            message.arrival,
+            inbox.ready,
+            inbox.service_ps,
+            inbox.last_arrival,
+        ) {
+            let operations = u64::from(message.count) * u64::from(message.times);
+            let service = operations * self.chip.spec.timing.synaptic_op_ps;
+            self.lane.late.push((c as u32, message.arrival, service));
+        }
         if message.count == 0 {
             return;
         }
@@ -757,27 +781,27 @@ impl Delivery<'_> {
 
 /// Where a receiving core's accumulators for a synapse format lie in its
 /// ring of delay slots this step, within a thread's accumulators.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Ring {
     /// Where the core's accumulators start, plus where the format's
     /// accumulator group starts in a slot.
     base: usize,
     /// This step's slot.
-    now: usize,
-    slots: usize,
+    now: u32,
+    slots: u32,
     /// Accumulators per slot.
-    stride: usize,
+    stride: u32,
 }
 
 impl Ring {
     /// The accumulator of `compartment` for input `delay` steps ahead.
     #[inline]
     fn index(&self, delay: u8, compartment: u16) -> usize {
-        let mut slot = self.now + usize::from(delay);
-        if slot >= self.slots {
-            slot -= self.slots;
+        let mut slot = self.now as usize + usize::from(delay);
+        if slot >= self.slots as usize {
+            slot -= self.slots as usize;
         }
-        self.base + slot * self.stride + usize::from(compartment)
+        self.base + slot * self.stride as usize + usize::from(compartment)
     }
 }
 
@@ -851,12 +875,12 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The finish time equals that of serving every message in order
-        /// of arrival, one after another.
+        /// The finish time from the late messages equals that of serving
+        /// every message in order of arrival, one after another.
         #[test]
         fn the_finish_time_is_that_of_serving_in_order(
             ready in 0u64..2000,
-            mut messages in prop::collection::vec(
+            messages in prop::collection::vec(
                 (prop_oneof![0u64..50, 0u64..5000], prop_oneof![Just(0u64), 1u64..400]),
                 0..40,
             ),
@@ -867,8 +891,15 @@ mod tests {
             for &(arrival, service) in &in_order {
                 clock = clock.max(arrival) + service;
             }
-            let total = in_order.iter().map(|m| m.1).sum();
-            prop_assert_eq!(finish_time(ready, &mut messages), (clock, total));
+            let total = messages.iter().map(|m| m.1).sum();
+            let last = messages.iter().map(|m| m.0).max().unwrap_or(0);
+            let mut late: Vec<_> = messages
+                .iter()
+                .copied()
+                .filter(|&(arrival, _)| is_late(arrival, ready, total, last))
+                .collect();
+            late.sort_unstable();
+            prop_assert_eq!(finish_time(ready, total, late.into_iter()), clock);
         }
     }
 }
