@@ -95,13 +95,27 @@ const LONG_REST: u16 = u16::MAX;
 
 impl Destination {
     /// The destination on core `core` of a list whose first synapse is
-    /// `first` and whose rest is `rest_start..rest_end`; a rest of
-    /// [`LONG_REST`] synapses or more must be in `long_rests`.
-    fn new(core: u32, first: Synapse, rest_start: u32, rest_end: u32) -> Destination {
+    /// `first` and whose rest is `rest_start..rest_end`, keeping the
+    /// length of a long rest in `long_rests`.
+    fn new(
+        core: u32,
+        first: Synapse,
+        rest_start: u32,
+        rest_end: u32,
+        long_rests: &mut LongRests,
+    ) -> Destination {
+        let rest_len = rest_end - rest_start;
+        let rest_len = match u16::try_from(rest_len) {
+            Ok(short) if short < LONG_REST => short,
+            _ => {
+                long_rests.rests.push((rest_start, rest_len));
+                LONG_REST
+            }
+        };
         Destination {
             core,
             first,
-            rest_len: u16::try_from(rest_end - rest_start).unwrap_or(LONG_REST),
+            rest_len,
             rest_start,
         }
     }
@@ -122,7 +136,8 @@ impl Destination {
 
 /// The lengths of the rests of [`LONG_REST`] synapses or more, by where
 /// they start: lists that long are rare, and their destinations would
-/// otherwise all need 4 more bytes.
+/// otherwise all need 4 more bytes. Several destinations of one list
+/// share its entry.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LongRests {
     /// (start, length), by ascending start.
@@ -225,6 +240,7 @@ pub struct Chip {
     pub(crate) accumulator_len: usize,
     /// The synapses after the first of every list, axon by axon.
     pub(crate) rest: RestSynapses,
+    /// The lengths of the longest lists' rests.
     pub(crate) long_rests: LongRests,
     pub(crate) sources: Vec<Source>,
     pub(crate) mesh: Mesh,
@@ -391,7 +407,7 @@ impl Chip {
             .iter()
             .map(|s| s.destination_count() * std::mem::size_of::<Destination>())
             .sum();
-        let long_bytes = self.long_rests.rests.len() * 8;
+        let long_bytes = self.long_rests.rests.len() * std::mem::size_of::<(u32, u32)>();
         let synapse_bytes = self.rest.weights.len() * std::mem::size_of::<i16>()
             + self.rest.targets.len() * std::mem::size_of::<Target>();
         (core_bytes + source_bytes + long_bytes + synapse_bytes) as u64
@@ -568,10 +584,8 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
                 });
             }
             let end = lists.rest.weights.len() as u32;
-            if end - start >= u32::from(LONG_REST) {
-                lists.long_rests.rests.push((start, end - start));
-            }
-            let destination = Destination::new(index as u32, first, start, end);
+            let destination =
+                Destination::new(index as u32, first, start, end, &mut lists.long_rests);
             lists.axons.destinations.push(destination);
         }
     }

@@ -587,13 +587,23 @@ impl Delivery<'_> {
     /// Sends `message`: its core's inbox takes note of it.
     #[inline]
     fn post(&mut self, message: Message) {
+        let (operations, service_ps) = self.service(&message);
         let inbox = &mut self.lane.inboxes[message.core as usize - self.first];
-        let operations = u64::from(message.count) * u64::from(message.times);
         inbox.spikes += u64::from(message.times);
         inbox.operations += operations;
-        inbox.service_ps += operations * self.chip.spec.timing.synaptic_op_ps;
+        inbox.service_ps += service_ps;
         inbox.last_arrival = inbox.last_arrival.max(message.arrival);
         self.lane.messages.push(message);
+    }
+
+    /// The synaptic operations `message` takes, and their service time.
+    #[inline]
+    fn service(&self, message: &Message) -> (u64, u64) {
+        let operations = u64::from(message.count) * u64::from(message.times);
+        (
+            operations,
+            operations * self.chip.spec.timing.synaptic_op_ps,
+        )
     }
 
     /// The messages of the compartments that spiked, routed.
@@ -750,9 +760,8 @@ impl Delivery<'_> {
             inbox.service_ps,
             inbox.last_arrival,
         ) {
-            let operations = u64::from(message.count) * u64::from(message.times);
-            let service = operations * self.chip.spec.timing.synaptic_op_ps;
-            self.lane.late.push((c as u32, message.arrival, service));
+            let (_, service_ps) = self.service(message);
+            self.lane.late.push((c as u32, message.arrival, service_ps));
         }
         if message.count == 0 {
             return;
