@@ -6,8 +6,9 @@ use crate::noc::{self, Mesh};
 use crate::sources::Source;
 use crate::state::ChipState;
 use neurc_backends::cpu::pages::with_huge_pages;
+use neurc_backends::cpu::prefetch::gather;
 use neurc_ir::chip::{
-    Arithmetic, ChipProgram, ChipSpec, CoreId, CoreProgram, ListedSynapse, SynapseFormat,
+    Arithmetic, ChipProgram, ChipSpec, CoreId, CoreMap, CoreProgram, ListedSynapse, SynapseFormat,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -546,7 +547,7 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
         .sum();
     let mut lists = Lists {
         axons: Axons {
-            first: HashMap::with_capacity(cores.len()),
+            first: CoreMap::default(),
             destinations: Vec::with_capacity(axons),
         },
         rest: RestSynapses {
@@ -597,7 +598,7 @@ fn pack_synapses(cores: &[CoreProgram]) -> Lists {
 pub(crate) struct Axons {
     /// Per core, the system-wide number of its first axon (the axons of
     /// the cores in use laid end to end).
-    first: HashMap<CoreId, AxonId>,
+    first: CoreMap<AxonId>,
     /// Per axon, by its number.
     destinations: Vec<Destination>,
 }
@@ -616,16 +617,13 @@ impl Axons {
         let mut grouped = Vec::new();
         for (source, core, axon) in outputs {
             offsets[source as usize + 1] += 1;
-            grouped.push(self.first[&core] + axon);
+            grouped.push((self.first[&core] + axon) as usize);
         }
         for s in 0..sources {
             offsets[s + 1] += offsets[s];
             grouped[offsets[s] as usize..offsets[s + 1] as usize].sort_unstable();
         }
-        let destinations = grouped
-            .into_iter()
-            .map(|axon| self.destinations[axon as usize])
-            .collect();
+        let destinations = gather(&self.destinations, &grouped).copied().collect();
         (offsets, destinations)
     }
 }

@@ -14,9 +14,10 @@ use crate::output::{PopulationLayout, ProjectionLayout, RunLayout, TraceLayout};
 use crate::progress::Progress;
 use crate::recording::{Recording, SpikeEvents, Trace};
 use neurc_backends::cpu::fixed::FixedRun;
+use neurc_backends::cpu::prefetch::gather;
 use neurc_emulator::report::Ledger;
 use neurc_emulator::{Chip, ChipState};
-use neurc_ir::chip::{ChipProgram, OutputAxon};
+use neurc_ir::chip::{ChipProgram, CoreMap, OutputAxon};
 use neurc_ir::{Network, NeuronRange, Probe};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -270,21 +271,33 @@ struct FanOuts {
 
 impl FanOuts {
     fn of(program: &ChipProgram) -> FanOuts {
-        let index: HashMap<_, _> = program
+        // Every input axon's list length, the cores' axons end to end, and
+        // where each core's lie: the senders' axons are read from one array
+        // by `gather`, several misses in flight, not one at a time through
+        // each core's program.
+        let mut lengths = Vec::new();
+        let axons_of: CoreMap<std::ops::Range<usize>> = program
             .cores()
             .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i))
+            .map(|c| {
+                let start = lengths.len();
+                lengths.extend(c.input_axons.iter().map(|a| a.count));
+                (c.id, start..lengths.len())
+            })
             .collect();
         let fan_outs = |senders: usize, axons: &[OutputAxon]| {
+            let (sources, at): (Vec<usize>, Vec<usize>) = axons
+                .iter()
+                .filter_map(|axon| {
+                    let range = axons_of.get(&axon.core)?;
+                    let at = range.start + axon.axon as usize;
+                    (at < range.end && (axon.source as usize) < senders)
+                        .then_some((axon.source as usize, at))
+                })
+                .unzip();
             let mut reached = vec![0u64; senders];
-            for axon in axons {
-                let list = index
-                    .get(&axon.core)
-                    .and_then(|&core| program.cores()[core].input_axons.get(axon.axon as usize));
-                if let (Some(sender), Some(list)) = (reached.get_mut(axon.source as usize), list) {
-                    *sender += u64::from(list.count);
-                }
+            for (&sender, &length) in sources.iter().zip(gather(&lengths, &at)) {
+                reached[sender] += u64::from(length);
             }
             reached
         };

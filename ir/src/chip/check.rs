@@ -2,8 +2,8 @@
 //! per-core limit of the spec, every field within its format, every
 //! reference (profile, format, axon, destination core) valid.
 
-use super::CoreId;
 use super::program::{CoreProgram, OutputAxon, ProgramParts, SourceKind};
+use super::{CoreId, CoreMap};
 use crate::ids::NodeId;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,7 +60,7 @@ pub(super) fn check(parts: &ProgramParts) -> Result<(), Vec<LimitError>> {
     if !(parts.dt.is_finite() && parts.dt > 0.0) {
         errors.push(None, format!("step {} s is not a positive time", parts.dt));
     }
-    let mut axons_of = BTreeMap::new();
+    let mut axons_of = CoreMap::default();
     for (i, core) in parts.cores.iter().enumerate() {
         if parts.spec.locate(core.id).is_none() {
             errors.push(
@@ -128,7 +128,7 @@ pub(super) fn check(parts: &ProgramParts) -> Result<(), Vec<LimitError>> {
 fn check_core(
     parts: &ProgramParts,
     core: &CoreProgram,
-    axons_of: &BTreeMap<CoreId, usize>,
+    axons_of: &CoreMap<usize>,
     errors: &mut Errors,
 ) {
     let spec = &parts.spec;
@@ -372,7 +372,7 @@ fn check_output_axons(
     core: Option<CoreId>,
     axons: &[OutputAxon],
     sources: u32,
-    axons_of: &BTreeMap<CoreId, usize>,
+    axons_of: &CoreMap<usize>,
     errors: &mut Errors,
 ) {
     for (i, axon) in axons.iter().enumerate() {

@@ -40,6 +40,12 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 pub struct CoreId(pub u32);
 
+/// A map keyed by core. Messages and axons name their core by id, and a
+/// large program looks cores up once per axon, tens of millions of times:
+/// an id is a small integer that needs no protection against chosen keys,
+/// so it is hashed with one multiplication (Fx) instead of SipHash.
+pub type CoreMap<V> = rustc_hash::FxHashMap<CoreId, V>;
+
 impl fmt::Display for CoreId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "c{}", self.0)
