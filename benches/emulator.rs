@@ -79,9 +79,11 @@ fn emulate(c: &mut Criterion) {
             b.iter_batched(
                 || start.clone(),
                 |mut state| {
-                    for _ in 0..STEPS {
-                        chip.step(&mut state);
-                    }
+                    chip.install(|| {
+                        for _ in 0..STEPS {
+                            chip.step(&mut state);
+                        }
+                    });
                     state
                 },
                 BatchSize::PerIteration,

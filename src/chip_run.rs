@@ -139,7 +139,7 @@ pub fn run(args: &RunArgs) -> Outcome {
             phases.setup = setup.elapsed();
             let mut emulation = Emulation::new(&chip);
             let simulate = Instant::now();
-            let recorded = runner.run(&mut emulation, Some(&progress));
+            let recorded = chip.install(|| runner.run(&mut emulation, Some(&progress)));
             phases.simulate = simulate.elapsed();
             let chip_report = report::build(&chip, &emulation.state, &emulation.ledger);
             let chip_json = match serde_json::to_value(&chip_report) {

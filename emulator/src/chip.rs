@@ -332,8 +332,9 @@ impl Chip {
         }
     }
 
-    /// The same chip, stepping on `threads` threads (at least 1). Results
-    /// do not depend on the number.
+    /// The same chip, stepping on `threads` threads (at least 1); a run
+    /// of steps is best taken within [`Chip::install`]. Results do not
+    /// depend on the number.
     pub fn with_threads(mut self, threads: usize) -> Chip {
         self.threads = threads.max(1);
         self.pool = (self.threads > 1)
@@ -348,6 +349,18 @@ impl Chip {
             self.threads = 1;
         }
         self
+    }
+
+    /// Runs `run` on the chip's threads and returns what it gives. A run
+    /// of steps called from there forks and joins each phase among
+    /// threads that are already awake: called from another thread, every
+    /// phase would hand its work to the pool and sleep until it is done,
+    /// and the waking takes longer than a small network's step.
+    pub fn install<R: Send>(&self, run: impl FnOnce() -> R + Send) -> R {
+        match &self.pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        }
     }
 
     /// The state at the start of a run: every compartment at its initial
