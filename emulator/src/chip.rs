@@ -11,6 +11,8 @@ use neurc_ir::chip::{
     Arithmetic, ChipProgram, ChipSpec, CoreId, CoreMap, CoreProgram, ListedSynapse, SynapseFormat,
 };
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// An input axon, numbered across the whole system (the axons of the
 /// cores in use laid end to end).
@@ -351,16 +353,32 @@ impl Chip {
         self
     }
 
-    /// Runs `run` on the chip's threads and returns what it gives. A run
-    /// of steps called from there forks and joins each phase among
-    /// threads that are already awake: called from another thread, every
-    /// phase would hand its work to the pool and sleep until it is done,
-    /// and the waking takes longer than a small network's step.
+    /// Runs `run` on the chip's threads and returns what it gives, the
+    /// other threads polling for work until it ends. A run of steps called
+    /// from there forks and joins each phase among threads that are awake:
+    /// called from another thread, or with the others asleep between
+    /// phases, a phase would wait for threads to wake, which takes longer
+    /// than a small network's whole step.
     pub fn install<R: Send>(&self, run: impl FnOnce() -> R + Send) -> R {
-        match &self.pool {
-            Some(pool) => pool.install(run),
-            None => run(),
-        }
+        let Some(pool) = &self.pool else {
+            return run();
+        };
+        pool.install(|| {
+            let runner = rayon::current_thread_index();
+            let done = Arc::new(AtomicBool::new(false));
+            let polling = Arc::clone(&done);
+            pool.spawn_broadcast(move |thread| {
+                // The runner's own turn comes when it waits within the run,
+                // or after it: it must not poll under its own run.
+                if Some(thread.index()) != runner {
+                    poll_until(&polling);
+                }
+            });
+            // Set when the run ends, even by a panic, which would otherwise
+            // leave the other threads polling for ever.
+            let _ended = Ended(done);
+            run()
+        })
     }
 
     /// The state at the start of a run: every compartment at its initial
@@ -638,6 +656,24 @@ impl Axons {
         }
         let destinations = gather(&self.destinations, &grouped).copied().collect();
         (offsets, destinations)
+    }
+}
+
+/// Sets its flag when dropped.
+struct Ended(Arc<AtomicBool>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Takes the pool's pending work, one job after another, until `done`.
+fn poll_until(done: &AtomicBool) {
+    while !done.load(Ordering::Acquire) {
+        if rayon::yield_now() != Some(rayon::Yield::Executed) {
+            std::hint::spin_loop();
+        }
     }
 }
 

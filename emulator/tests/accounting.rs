@@ -18,10 +18,17 @@ fn ledger(chip: &Chip, state: &mut ChipState, steps: u64) -> Ledger {
     ledger
 }
 
-fn run(program: &ChipProgram, threads: usize) -> (Ledger, ChipState) {
+/// A run of `program` on `threads` threads, its steps taken within
+/// [`Chip::install`] if `installed`, from the calling thread if not.
+fn run(program: &ChipProgram, threads: usize, installed: bool) -> (Ledger, ChipState) {
     let chip = Chip::new(program.clone(), Arithmetic::Hardware).with_threads(threads);
     let mut state = chip.initial_state();
-    (ledger(&chip, &mut state, STEPS), state)
+    let ledger = if installed {
+        chip.install(|| ledger(&chip, &mut state, STEPS))
+    } else {
+        ledger(&chip, &mut state, STEPS)
+    };
+    (ledger, state)
 }
 
 proptest! {
@@ -29,11 +36,11 @@ proptest! {
 
     #[test]
     fn time_and_energy_do_not_depend_on_the_run_or_the_threads(program in arb_program()) {
-        let (once, end) = run(&program, 1);
-        prop_assert_eq!(&run(&program, 1).0, &once);
-        for threads in [2, 3] {
-            let (threaded, threaded_end) = run(&program, threads);
-            prop_assert_eq!(&threaded, &once, "{} threads", threads);
+        let (once, end) = run(&program, 1, false);
+        prop_assert_eq!(&run(&program, 1, false).0, &once);
+        for (threads, installed) in [(2, false), (2, true), (3, true)] {
+            let (threaded, threaded_end) = run(&program, threads, installed);
+            prop_assert_eq!(&threaded, &once, "{} threads, installed {}", threads, installed);
             for core in 0..program.cores().len() {
                 prop_assert_eq!(threaded_end.core_totals(core), end.core_totals(core));
             }
@@ -45,7 +52,7 @@ proptest! {
     #[test]
     fn a_checkpoint_resumes_the_same_accounting(program in arb_program(), split in 1u64..STEPS) {
         let chip = Chip::new(program.clone(), Arithmetic::Hardware);
-        let (whole, _) = run(&program, 1);
+        let (whole, _) = run(&program, 1, false);
         let mut state = chip.initial_state();
         let first = ledger(&chip, &mut state, split);
         let mut resumed = state.clone();
