@@ -51,9 +51,26 @@ def parse_args():
         choices=["hardware", "lava"],
         help="the emulator's arithmetic (neurc run --mode); both cost the same",
     )
+    parser.add_argument(
+        "--neurc-threads",
+        type=thread_counts,
+        default=[1],
+        help="neurc's thread counts, each run as its own entry (e.g. 1,2); the speed-ups are of the first",
+    )
     parser.add_argument("--sanafe-threads", type=int, default=1, help="SANA-FE processing threads")
     parser.add_argument("--json-out", help="write every run's raw result here")
     return parser.parse_args()
+
+
+def thread_counts(text):
+    """A comma-separated list of positive thread counts, such as "1,2"."""
+    try:
+        counts = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers such as 1,2") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one or more thread counts of at least 1")
+    return counts
 
 
 def neurc_binary(args):
@@ -128,15 +145,15 @@ def run_peer(simulator, args, resources):
     return result
 
 
-def run_neurc(binary, args):
-    log("running neurc")
+def run_neurc(binary, args, threads):
+    log(f"running neurc on {threads} thread(s)")
     load_before = os.getloadavg()[0]
     duration_ms = args.steps * DENSE["dt_ms"]
     with tempfile.TemporaryDirectory(prefix="neurc-chip-peers-") as out_dir:
         command = [
             binary, "run", DENSE_SNN, "--target", "loihi", "-o", out_dir,
             "--duration", f"{duration_ms:g} ms", "--seed", str(args.seed),
-            "--mode", args.neurc_mode, "--threads", "1", "-q",
+            "--mode", args.neurc_mode, "--threads", str(threads), "-q",
             "--set", f"input_rate={args.rate_hz:g} Hz",
         ]
         code, _, err, rusage = run_child(command, args.timeout, cwd=REPO)
@@ -149,6 +166,11 @@ def run_neurc(binary, args):
         with open(os.path.join(out_dir, "report.json"), encoding="utf-8") as f:
             report = json.load(f)
     return neurc_result(report, load_before, rusage.ru_maxrss * 1024, args)
+
+
+def neurc_entries(args):
+    """The neurc entries to run, one per thread count, in the order given."""
+    return [f"neurc-t{t}" for t in args.neurc_threads]
 
 
 def neurc_result(report, load_before, peak_rss, args):
@@ -164,7 +186,8 @@ def neurc_result(report, load_before, peak_rss, args):
         "simulator": "neurc",
         "peer": "neurc",
         "mode": f"--target {report.get('target', 'loihi')}"
-        + (f", {chip['arithmetic']} arithmetic" if "arithmetic" in chip else ""),
+        + (f", {chip['arithmetic']} arithmetic" if "arithmetic" in chip else "")
+        + f", {report.get('threads', 1)} thread(s)",
         "network": "dense",
         "seed": report.get("seed"),
         "steps": steps,
@@ -202,7 +225,7 @@ def events(result):
 def median_result(runs):
     """Medians over the repeats of one simulator."""
     first = runs[0]
-    summary = {k: first.get(k) for k in ("peer", "simulator", "version", "mode", "steps")}
+    summary = {k: first.get(k) for k in ("peer", "simulator", "version", "mode", "steps", "entry")}
     summary["repeats"] = len(runs)
     for key in ("build_s", "simulate_s", "child_peak_rss_bytes"):
         summary[key] = statistics.median(r[key] for r in runs)
@@ -239,6 +262,7 @@ def speedups(neurc, peer):
 
 def markdown_table(summaries):
     neurc = next((s for s in summaries if s["peer"] == "neurc"), None)
+    neurcs = [s for s in summaries if s["peer"] == "neurc"]
     lines = [
         (
             "| simulator, mode | steps | build s | simulate s | µs/step | rate hidden/out Hz "
@@ -249,7 +273,7 @@ def markdown_table(summaries):
     ]
     for s in summaries:
         by_time, by_events = "-", "-"
-        if neurc is not None and s is not neurc:
+        if neurc is not None and s not in neurcs:
             per_step, events_ratio = speedups(neurc, s)
             by_time = f"{per_step:.3g}"
             by_events = "-" if events_ratio is None else f"{events_ratio:.3g}"
@@ -267,20 +291,22 @@ def markdown_table(summaries):
 def verdicts(summaries):
     """One line per peer: the speed-up and its target (by synaptic events
     per second, or by time per step when a run delivered no events)."""
-    neurc = next((s for s in summaries if s["peer"] == "neurc"), None)
-    if neurc is None:
+    neurcs = [s for s in summaries if s["peer"] == "neurc"]
+    if not neurcs:
         return ["neurc did not run: no speed-ups to report"]
     lines = []
-    for s in summaries:
-        if s is neurc:
-            continue
-        per_step, by_events = speedups(neurc, s)
-        speedup, measure = (per_step, "time per step") if by_events is None else (by_events, "synaptic events/s")
-        bound, wording = TARGETS[s["peer"]]
-        met = speedup >= bound if s["peer"] == "lava" else speedup > bound
-        lines.append(
-            f"neurc vs {s['peer']}: {speedup:.3g}x by {measure} (target {wording}): {'met' if met else 'NOT met'}"
-        )
+    for neurc in neurcs:
+        for s in summaries:
+            if s["peer"] == "neurc":
+                continue
+            per_step, by_events = speedups(neurc, s)
+            speedup, measure = (per_step, "time per step") if by_events is None else (by_events, "synaptic events/s")
+            bound, wording = TARGETS[s["peer"]]
+            met = speedup >= bound if s["peer"] == "lava" else speedup > bound
+            lines.append(
+                f"neurc ({neurc['entry']}) vs {s['peer']}: {speedup:.3g}x by {measure} "
+                f"(target {wording}): {'met' if met else 'NOT met'}"
+            )
     return lines
 
 
@@ -298,15 +324,19 @@ def main():
     with tempfile.TemporaryDirectory(prefix="neurc-chip-map-") as map_dir:
         resources = compile_mapping(binary, map_dir) if binary else None
         run_neurc_too = binary is not None and has_loihi_run(binary)
-        order = (["neurc"] if run_neurc_too else []) + simulators
+        order = (neurc_entries(args) if run_neurc_too else []) + simulators
         per_simulator = {name: [] for name in order}
         # Repeats interleave the simulators, so that each pair is measured
         # under the same load.
         for repeat in range(args.repeats):
             for name in order:
                 log(f"repeat {repeat + 1}/{args.repeats}")
-                result = run_neurc(binary, args) if name == "neurc" else run_peer(name, args, resources)
+                if name.startswith("neurc-t"):
+                    result = run_neurc(binary, args, int(name.removeprefix("neurc-t")))
+                else:
+                    result = run_peer(name, args, resources)
                 if result is not None:
+                    result["entry"] = name
                     per_simulator[name].append(result)
     summaries = [median_result(runs) for runs in per_simulator.values() if runs]
     load_after = uptime()
