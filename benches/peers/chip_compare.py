@@ -11,6 +11,7 @@ and faster than SANA-FE on the same network, measured in the same run.
 """
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -168,11 +169,6 @@ def run_neurc(binary, args, threads):
     return neurc_result(report, load_before, rusage.ru_maxrss * 1024, args)
 
 
-def neurc_entries(args):
-    """The neurc entries to run, one per thread count, in the order given."""
-    return [f"neurc-t{t}" for t in args.neurc_threads]
-
-
 def neurc_result(report, load_before, peak_rss, args):
     """The fields the peers print, from neurc's report.json."""
     wall, counts = report["wall_s"], report["counts"]
@@ -262,7 +258,6 @@ def speedups(neurc, peer):
 
 def markdown_table(summaries):
     neurc = next((s for s in summaries if s["peer"] == "neurc"), None)
-    neurcs = [s for s in summaries if s["peer"] == "neurc"]
     lines = [
         (
             "| simulator, mode | steps | build s | simulate s | µs/step | rate hidden/out Hz "
@@ -273,7 +268,7 @@ def markdown_table(summaries):
     ]
     for s in summaries:
         by_time, by_events = "-", "-"
-        if neurc is not None and s not in neurcs:
+        if neurc is not None and s["peer"] != "neurc":
             per_step, events_ratio = speedups(neurc, s)
             by_time = f"{per_step:.3g}"
             by_events = "-" if events_ratio is None else f"{events_ratio:.3g}"
@@ -324,17 +319,20 @@ def main():
     with tempfile.TemporaryDirectory(prefix="neurc-chip-map-") as map_dir:
         resources = compile_mapping(binary, map_dir) if binary else None
         run_neurc_too = binary is not None and has_loihi_run(binary)
-        order = (neurc_entries(args) if run_neurc_too else []) + simulators
-        per_simulator = {name: [] for name in order}
+        # One entry per neurc thread count, then the peers, in that order.
+        runners = {}
+        if run_neurc_too:
+            for threads in args.neurc_threads:
+                runners[f"neurc-t{threads}"] = functools.partial(run_neurc, binary, args, threads)
+        for name in simulators:
+            runners[name] = functools.partial(run_peer, name, args, resources)
+        per_simulator = {name: [] for name in runners}
         # Repeats interleave the simulators, so that each pair is measured
         # under the same load.
         for repeat in range(args.repeats):
-            for name in order:
+            for name, runner in runners.items():
                 log(f"repeat {repeat + 1}/{args.repeats}")
-                if name.startswith("neurc-t"):
-                    result = run_neurc(binary, args, int(name.removeprefix("neurc-t")))
-                else:
-                    result = run_peer(name, args, resources)
+                result = runner()
                 if result is not None:
                     result["entry"] = name
                     per_simulator[name].append(result)
