@@ -11,6 +11,7 @@ use neurc_ir::chip::{
     Arithmetic, ChipProgram, ChipSpec, CoreId, CoreMap, CoreProgram, ListedSynapse, SynapseFormat,
 };
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -160,12 +161,9 @@ impl LongRests {
 pub(crate) struct Core {
     pub(crate) id: CoreId,
     pub(crate) profiles: Vec<Profile>,
-    pub(crate) profile_of: Vec<u16>,
-    /// `bias_mantissa << bias_exponent`, per compartment.
-    pub(crate) bias: Vec<i64>,
-    /// The compartment each one joins, or `u32::MAX` for none.
-    pub(crate) parent: Vec<u32>,
-    pub(crate) initial: Vec<Registers>,
+    /// Where its compartments lie in the chip's [`CompartmentConfig`] and
+    /// the state's compartments.
+    pub(crate) compartments: Range<usize>,
     /// The profile of every compartment, when they share one and none is
     /// joined to another: the core's update then runs along its
     /// compartments on vectors in hardware arithmetic.
@@ -179,6 +177,20 @@ pub(crate) struct Core {
     /// `outputs[offsets[c]..offsets[c + 1]]`, by ascending core.
     pub(crate) output_offsets: Vec<u32>,
     pub(crate) outputs: Vec<Destination>,
+}
+
+/// The configuration of every compartment of the system, core after core
+/// (each core's at its `compartments`), an array per figure: a step's
+/// update streams along them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CompartmentConfig {
+    /// `bias_mantissa << bias_exponent`.
+    pub(crate) bias: Vec<i64>,
+    /// Its profile, by index among its core's.
+    pub(crate) profile: Vec<u16>,
+    /// The compartment of its core it joins, or `u32::MAX` for none.
+    pub(crate) parent: Vec<u32>,
+    pub(crate) initial: Vec<Registers>,
 }
 
 /// What a message needs of the core it reaches, kept apart from the rest
@@ -207,7 +219,7 @@ impl Receiver {
 impl Core {
     /// Compartments.
     pub(crate) fn len(&self) -> usize {
-        self.bias.len()
+        self.compartments.len()
     }
 
     /// Accumulator groups per compartment per slot.
@@ -235,6 +247,7 @@ pub struct Chip {
     pub(crate) arithmetic: Arithmetic,
     pub(crate) widths: Widths,
     pub(crate) cores: Vec<Core>,
+    pub(crate) compartments: CompartmentConfig,
     /// Per core, what its messages need.
     pub(crate) receivers: Vec<Receiver>,
     /// The list formats of all cores, core after core.
@@ -290,10 +303,12 @@ impl Chip {
         let mut cores = Vec::with_capacity(parts.cores.len());
         let mut receivers = Vec::with_capacity(parts.cores.len());
         let mut formats = Vec::new();
+        let mut compartments = CompartmentConfig::default();
         let mut accumulator_len = 0;
         for program in parts.cores {
             let slots = program.delay_slots.max(1);
-            let (core, core_formats) = configure(program, &widths, arithmetic, &axons);
+            let (core, core_formats) =
+                configure(program, &widths, arithmetic, &axons, &mut compartments);
             let receiver = Receiver {
                 accumulator_base: accumulator_len,
                 stride: (core.groups() * core.len()) as u32,
@@ -319,6 +334,7 @@ impl Chip {
             widths,
             mesh,
             cores,
+            compartments,
             receivers,
             formats,
             accumulator_len,
@@ -429,11 +445,11 @@ impl Chip {
             .cores
             .iter()
             .map(|c| {
-                c.outputs.len() * std::mem::size_of::<Destination>()
-                    + c.output_offsets.len() * 4
-                    + c.len() * (8 + 4 + 2 + std::mem::size_of::<Registers>())
+                c.outputs.len() * std::mem::size_of::<Destination>() + c.output_offsets.len() * 4
             })
             .sum();
+        let compartment_bytes =
+            self.compartments.bias.len() * (8 + 4 + 2 + std::mem::size_of::<Registers>());
         let source_bytes: usize = self
             .sources
             .iter()
@@ -442,7 +458,7 @@ impl Chip {
         let long_bytes = self.long_rests.rests.len() * std::mem::size_of::<(u32, u32)>();
         let synapse_bytes = self.rest.weights.len() * std::mem::size_of::<i16>()
             + self.rest.targets.len() * std::mem::size_of::<Target>();
-        (core_bytes + source_bytes + long_bytes + synapse_bytes) as u64
+        (core_bytes + compartment_bytes + source_bytes + long_bytes + synapse_bytes) as u64
     }
 }
 
@@ -469,12 +485,14 @@ fn occupancy(spec: &ChipSpec, ids: &[CoreId]) -> (u32, u32, u32, u32) {
     )
 }
 
-/// One core's configuration from its program, and its list formats.
+/// One core's configuration from its program, and its list formats; its
+/// compartments' configuration is added to `all`.
 fn configure(
     core: CoreProgram,
     widths: &Widths,
     arithmetic: Arithmetic,
     axons: &Axons,
+    all: &mut CompartmentConfig,
 ) -> (Core, Vec<Format>) {
     let profiles: Vec<Profile> = core
         .profiles
@@ -514,26 +532,27 @@ fn configure(
         [profile] if compartments.iter().all(|c| c.parent.is_none()) => Some(*profile),
         _ => None,
     };
+    let start = all.bias.len();
+    all.bias.extend(
+        compartments
+            .iter()
+            .map(|c| i64::from(c.bias_mantissa) << c.bias_exponent),
+    );
+    all.profile.extend(compartments.iter().map(|c| c.profile));
+    all.parent.extend(
+        compartments
+            .iter()
+            .map(|c| c.parent.map_or(u32::MAX, u32::from)),
+    );
+    all.initial.extend(compartments.iter().map(|c| Registers {
+        u: i64::from(c.u),
+        v: i64::from(c.v),
+        refractory: 0,
+    }));
     let configured = Core {
         id: core.id,
         profiles,
-        profile_of: compartments.iter().map(|c| c.profile).collect(),
-        bias: compartments
-            .iter()
-            .map(|c| i64::from(c.bias_mantissa) << c.bias_exponent)
-            .collect(),
-        parent: compartments
-            .iter()
-            .map(|c| c.parent.map_or(u32::MAX, u32::from))
-            .collect(),
-        initial: compartments
-            .iter()
-            .map(|c| Registers {
-                u: i64::from(c.u),
-                v: i64::from(c.v),
-                refractory: 0,
-            })
-            .collect(),
+        compartments: start..all.bias.len(),
         unjoined_profile,
         group_exponents,
         synapse_count: core.synapses.weight.len() as u64,

@@ -5,6 +5,7 @@
 //! the 24-bit chip ever overflows; the widths the chip has are applied
 //! explicitly, as wraps and clamps, where the reading says they happen.
 
+use crate::state::CompartmentsMut;
 use neurc_ir::chip::{Arithmetic, CompartmentProfile, FixedPoint};
 
 /// The number formats a compartment update needs, from the spec's
@@ -101,42 +102,6 @@ pub(crate) struct Registers {
     pub(crate) refractory: u32,
 }
 
-/// The registers of a core's compartments, an array per register, so that
-/// [`update_unjoined`] runs along them on vectors.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct RegisterFile {
-    pub(crate) u: Vec<i64>,
-    pub(crate) v: Vec<i64>,
-    pub(crate) refractory: Vec<u32>,
-}
-
-impl RegisterFile {
-    pub(crate) fn new(registers: &[Registers]) -> RegisterFile {
-        RegisterFile {
-            u: registers.iter().map(|r| r.u).collect(),
-            v: registers.iter().map(|r| r.v).collect(),
-            refractory: registers.iter().map(|r| r.refractory).collect(),
-        }
-    }
-
-    /// Compartment `i`'s registers.
-    #[inline]
-    pub(crate) fn get(&self, i: usize) -> Registers {
-        Registers {
-            u: self.u[i],
-            v: self.v[i],
-            refractory: self.refractory[i],
-        }
-    }
-
-    #[inline]
-    pub(crate) fn set(&mut self, i: usize, registers: Registers) {
-        self.u[i] = registers.u;
-        self.v[i] = registers.v;
-        self.refractory[i] = registers.refractory;
-    }
-}
-
 /// What a compartment receives in a step besides its own state.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Inputs {
@@ -193,17 +158,14 @@ pub(crate) fn update(
     spiked
 }
 
-/// A core's compartments as a step's update reads and writes them.
+/// A core's compartments as a step's update reads and writes them: their
+/// registers, and whether each spiked and whether its update had work to
+/// do (input, bias, or a register not at rest), which the update sets.
 pub(crate) struct CoreArrays<'a> {
-    pub(crate) registers: &'a mut RegisterFile,
+    pub(crate) compartments: CompartmentsMut<'a>,
     /// This step's synaptic input, per compartment; left zero.
     pub(crate) synaptic: &'a mut [i64],
     pub(crate) bias: &'a [i64],
-    /// Set: whether each compartment spiked.
-    pub(crate) spiked: &'a mut [bool],
-    /// Set: whether each compartment's update had work to do (input,
-    /// bias, or a register not at rest).
-    pub(crate) active: &'a mut [bool],
 }
 
 /// Advances every compartment of a core by one step in hardware
@@ -232,10 +194,17 @@ fn update_unjoined_avx2(core: CoreArrays<'_>, profile: &Profile, widths: &Widths
 #[inline(always)]
 fn update_unjoined_portable(core: CoreArrays<'_>, profile: &Profile, widths: &Widths) {
     let n = core.bias.len();
-    let RegisterFile { u, v, refractory } = core.registers;
+    let CompartmentsMut {
+        u,
+        v,
+        refractory,
+        spiked,
+        active,
+        ..
+    } = core.compartments;
     let (u, v, refractory) = (&mut u[..n], &mut v[..n], &mut refractory[..n]);
     let (synaptic, bias) = (&mut core.synaptic[..n], core.bias);
-    let (spiked, active) = (&mut core.spiked[..n], &mut core.active[..n]);
+    let (spiked, active) = (&mut spiked[..n], &mut active[..n]);
     // No v reaches past the largest state, so a dendrite never spikes.
     let threshold = profile.threshold.unwrap_or(i64::MAX);
     for i in 0..n {
@@ -484,6 +453,7 @@ mod tests {
 
     mod batch {
         use super::*;
+        use crate::state::Compartments;
         use proptest::prelude::*;
 
         /// A register or input near the chip's limits as often as inside.
@@ -519,17 +489,14 @@ mod tests {
                 let initial: Vec<Registers> = compartments.iter().map(|c| c.0).collect();
                 let mut synaptic: Vec<i64> = compartments.iter().map(|c| c.1).collect();
                 let bias: Vec<i64> = compartments.iter().map(|c| c.2).collect();
-                let n = compartments.len();
-                let mut file = RegisterFile::new(&initial);
-                let (mut spiked, mut active) = (vec![false; n], vec![false; n]);
+                let mut file = Compartments::new(&initial);
                 let core = CoreArrays {
-                    registers: &mut file,
+                    compartments: file.as_mut(),
                     synaptic: &mut synaptic,
                     bias: &bias,
-                    spiked: &mut spiked,
-                    active: &mut active,
                 };
                 update_unjoined(core, &profile, &widths);
+                let file = file.as_mut();
                 prop_assert!(synaptic.iter().all(|&s| s == 0));
                 for (i, (registers, input, bias)) in compartments.into_iter().enumerate() {
                     let mut expected = registers;
@@ -540,9 +507,9 @@ mod tests {
                         || registers.refractory > 0;
                     let inputs = Inputs { synaptic: input, bias, join: 0 };
                     let fired = update(&mut expected, inputs, &profile, &widths, Arithmetic::Hardware);
-                    prop_assert_eq!(file.get(i), expected, "compartment {}", i);
-                    prop_assert_eq!(spiked[i], fired, "compartment {}", i);
-                    prop_assert_eq!(active[i], was_active, "compartment {}", i);
+                    prop_assert_eq!(file.registers(i), expected, "compartment {}", i);
+                    prop_assert_eq!(file.spiked[i], fired, "compartment {}", i);
+                    prop_assert_eq!(file.active[i], was_active, "compartment {}", i);
                 }
             }
         }

@@ -216,7 +216,7 @@ pub fn build(chip: &Chip, state: &ChipState, ledger: &Ledger) -> ChipReport {
         .cores
         .iter()
         .map(|c| {
-            c.profile_of
+            chip.compartments.profile[c.compartments.clone()]
                 .iter()
                 .filter(|&&p| c.profiles[p as usize].spikes())
                 .count() as u64

@@ -3,7 +3,7 @@
 //! running totals of the accounting. Cloning a state checkpoints a run.
 
 use crate::chip::Chip;
-use crate::neuron::RegisterFile;
+use crate::neuron::Registers;
 use crate::step::Lane;
 use neurc_backends::cpu::random::StreamLanes;
 
@@ -30,19 +30,127 @@ pub struct CoreTotals {
 /// A core's spikes of a step: (compartment, when its update ended, ps).
 pub(crate) type Fired = Vec<(u32, u64)>;
 
-/// One core's state.
+/// One core's state apart from its compartments'.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CoreState {
-    pub(crate) registers: RegisterFile,
-    pub(crate) spiked: Vec<bool>,
-    /// Per compartment, whether this step's update had work to do
-    /// (scratch).
-    pub(crate) active: Vec<bool>,
-    /// Per compartment, the u of this step's joined children (scratch).
-    pub(crate) join: Vec<i64>,
     /// When this step's update ended (scratch).
     pub(crate) update_ps: u64,
     pub(crate) totals: CoreTotals,
+}
+
+/// The registers of every compartment of the system, and what a step's
+/// update notes of each, core after core (each core's at its
+/// `compartments`), an array per figure: a step's update streams along
+/// them, and runs along a core's on vectors.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Compartments {
+    /// Synaptic currents.
+    pub(crate) u: Vec<i64>,
+    /// Membrane voltages.
+    pub(crate) v: Vec<i64>,
+    /// Steps of refractoriness left.
+    pub(crate) refractory: Vec<u32>,
+    /// Whether each spiked on the last step.
+    pub(crate) spiked: Vec<bool>,
+    /// Whether each one's update had work to do (scratch).
+    pub(crate) active: Vec<bool>,
+    /// The u of this step's joined children (scratch).
+    pub(crate) join: Vec<i64>,
+}
+
+impl Compartments {
+    pub(crate) fn new(initial: &[Registers]) -> Compartments {
+        Compartments {
+            u: initial.iter().map(|r| r.u).collect(),
+            v: initial.iter().map(|r| r.v).collect(),
+            refractory: initial.iter().map(|r| r.refractory).collect(),
+            spiked: vec![false; initial.len()],
+            active: vec![false; initial.len()],
+            join: vec![0; initial.len()],
+        }
+    }
+
+    /// All of them, borrowed.
+    pub(crate) fn as_mut(&mut self) -> CompartmentsMut<'_> {
+        CompartmentsMut {
+            u: &mut self.u,
+            v: &mut self.v,
+            refractory: &mut self.refractory,
+            spiked: &mut self.spiked,
+            active: &mut self.active,
+            join: &mut self.join,
+        }
+    }
+}
+
+/// A run of [`Compartments`], borrowed: a thread's, or a core's.
+#[derive(Debug)]
+pub(crate) struct CompartmentsMut<'a> {
+    pub(crate) u: &'a mut [i64],
+    pub(crate) v: &'a mut [i64],
+    pub(crate) refractory: &'a mut [u32],
+    pub(crate) spiked: &'a mut [bool],
+    pub(crate) active: &'a mut [bool],
+    pub(crate) join: &'a mut [i64],
+}
+
+impl<'a> CompartmentsMut<'a> {
+    /// The first `n`, and the rest.
+    pub(crate) fn split_at(self, n: usize) -> (CompartmentsMut<'a>, CompartmentsMut<'a>) {
+        let (u, u_rest) = self.u.split_at_mut(n);
+        let (v, v_rest) = self.v.split_at_mut(n);
+        let (refractory, refractory_rest) = self.refractory.split_at_mut(n);
+        let (spiked, spiked_rest) = self.spiked.split_at_mut(n);
+        let (active, active_rest) = self.active.split_at_mut(n);
+        let (join, join_rest) = self.join.split_at_mut(n);
+        (
+            CompartmentsMut {
+                u,
+                v,
+                refractory,
+                spiked,
+                active,
+                join,
+            },
+            CompartmentsMut {
+                u: u_rest,
+                v: v_rest,
+                refractory: refractory_rest,
+                spiked: spiked_rest,
+                active: active_rest,
+                join: join_rest,
+            },
+        )
+    }
+
+    /// The compartments `range`, borrowed anew.
+    pub(crate) fn range(&mut self, range: std::ops::Range<usize>) -> CompartmentsMut<'_> {
+        CompartmentsMut {
+            u: &mut self.u[range.clone()],
+            v: &mut self.v[range.clone()],
+            refractory: &mut self.refractory[range.clone()],
+            spiked: &mut self.spiked[range.clone()],
+            active: &mut self.active[range.clone()],
+            join: &mut self.join[range],
+        }
+    }
+
+    /// Compartment `i`'s registers.
+    #[inline]
+    pub(crate) fn registers(&self, i: usize) -> Registers {
+        Registers {
+            u: self.u[i],
+            v: self.v[i],
+            refractory: self.refractory[i],
+        }
+    }
+
+    #[inline]
+    pub(crate) fn set_registers(&mut self, i: usize, registers: Registers) {
+        self.u[i] = registers.u;
+        self.v[i] = registers.v;
+        self.refractory[i] = registers.refractory;
+    }
 }
 
 /// The state of a chip system between steps.
@@ -50,6 +158,10 @@ pub(crate) struct CoreState {
 pub struct ChipState {
     pub(crate) steps: u64,
     pub(crate) cores: Vec<CoreState>,
+    pub(crate) compartments: Compartments,
+    /// Per core, where its compartments start in `compartments` (a copy
+    /// of the chip's layout, for the state's accessors).
+    first_compartment: Vec<usize>,
     /// The dendritic accumulators of every core in one array, core by core
     /// (each core's block at its `accumulator_base`: `slots × groups ×
     /// compartments`, slot-major), so that the accumulators a step touches
@@ -69,18 +181,15 @@ impl ChipState {
     pub(crate) fn new(chip: &Chip) -> ChipState {
         ChipState {
             steps: 0,
-            cores: chip
-                .cores
-                .iter()
-                .map(|core| CoreState {
-                    registers: RegisterFile::new(&core.initial),
-                    spiked: vec![false; core.len()],
-                    active: vec![false; core.len()],
-                    join: vec![0; core.len()],
+            cores: vec![
+                CoreState {
                     update_ps: 0,
                     totals: CoreTotals::default(),
-                })
-                .collect(),
+                };
+                chip.cores.len()
+            ],
+            compartments: Compartments::new(&chip.compartments.initial),
+            first_compartment: chip.cores.iter().map(|c| c.compartments.start).collect(),
             accumulators: vec![0; chip.accumulator_len],
             fired: vec![Vec::new(); chip.cores.len()],
             streams: chip.sources.iter().map(|s| s.streams(chip.seed)).collect(),
@@ -97,17 +206,17 @@ impl ChipState {
     /// The current u of compartment `compartment` of core `core` (indices
     /// among the cores in use and within the core).
     pub fn u(&self, core: usize, compartment: usize) -> i64 {
-        self.cores[core].registers.u[compartment]
+        self.compartments.u[self.first_compartment[core] + compartment]
     }
 
     /// The current v.
     pub fn v(&self, core: usize, compartment: usize) -> i64 {
-        self.cores[core].registers.v[compartment]
+        self.compartments.v[self.first_compartment[core] + compartment]
     }
 
     /// Whether the compartment spiked on the last completed step.
     pub fn spiked(&self, core: usize, compartment: usize) -> bool {
-        self.cores[core].spiked[compartment]
+        self.compartments.spiked[self.first_compartment[core] + compartment]
     }
 
     /// The compartments of core `core` that spiked on the last completed

@@ -26,7 +26,7 @@ use crate::chip::{Chip, Core, Destination, Format, Receiver, Synapse};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
-use crate::state::{ChipState, CoreState, Fired};
+use crate::state::{ChipState, CompartmentsMut, CoreState, Fired};
 use neurc_backends::cpu::prefetch::{prefetch, prefetch_slice};
 use neurc_ir::chip::{Arithmetic, CoreId};
 use rayon::prelude::*;
@@ -88,62 +88,56 @@ impl Chip {
     }
 
     /// Phase 1 on every core. Threads own contiguous runs of cores, with
-    /// their accumulators.
+    /// their compartments and accumulators.
     fn update_cores(&self, state: &mut ChipState, step: u64) -> Counts {
         let run = self.run_length();
         let ChipState {
             cores,
+            compartments,
             accumulators,
             fired,
             ..
         } = state;
-        let work = |(k, ((states, fired), accumulators)): UpdateRun<'_>| {
+        let work = |(k, (((states, fired), accumulators), mut compartments)): UpdateRun<'_>| {
             let first = k * run;
             let base = self.receivers.get(first).map_or(0, |r| r.accumulator_base);
+            let compartment_base = self.cores.get(first).map_or(0, |c| c.compartments.start);
             let mut counts = Counts::default();
             for i in 0..states.len() {
-                if let Some(next) = states.get(i + 1) {
-                    self.prefetch_update(first + i + 1, next);
+                // A core's few compartments take less time to update than
+                // its configuration takes to arrive from memory.
+                if let Some(next) = self.cores.get(first + i + 1) {
+                    prefetch(next);
                 }
                 let (core, receiver) = (&self.cores[first + i], &self.receivers[first + i]);
                 let own = &mut accumulators[receiver.accumulator_base - base..]
                     [..receiver.accumulator_len()];
                 let slot = (step % u64::from(receiver.slots)) as usize;
-                counts += &self.update_core(core, &mut states[i], own, slot, &mut fired[i]);
+                let range = &core.compartments;
+                let mine = compartments
+                    .range(range.start - compartment_base..range.end - compartment_base);
+                counts += &self.update_core(core, &mut states[i], mine, own, slot, &mut fired[i]);
             }
             counts
         };
         match &self.pool {
-            None => work((0, ((&mut cores[..], &mut fired[..]), &mut accumulators[..]))),
+            None => work((
+                0,
+                (
+                    ((&mut cores[..], &mut fired[..]), &mut accumulators[..]),
+                    compartments.as_mut(),
+                ),
+            )),
             Some(pool) => pool.install(|| {
                 cores
                     .par_chunks_mut(run)
                     .zip(fired.par_chunks_mut(run))
                     .zip(self.split_accumulators(accumulators, run))
+                    .zip(self.split_compartments(compartments.as_mut(), run))
                     .enumerate()
                     .map(work)
                     .reduce(Counts::default, sum)
             }),
-        }
-    }
-
-    /// Asks for what the update of core `index` (with state `state`) reads
-    /// from its own allocations, and for the next core's configuration:
-    /// a core's few compartments take less time to update than its arrays
-    /// take to arrive from memory.
-    #[inline]
-    fn prefetch_update(&self, index: usize, state: &CoreState) {
-        let core = &self.cores[index];
-        prefetch_first(&core.profiles);
-        prefetch_first(&core.profile_of);
-        prefetch_first(&core.bias);
-        prefetch_first(&core.parent);
-        prefetch_first(&state.registers.u);
-        prefetch_first(&state.registers.v);
-        prefetch_first(&state.spiked);
-        prefetch_first(&state.join);
-        if let Some(after) = self.cores.get(index + 1) {
-            prefetch(after);
         }
     }
 
@@ -166,12 +160,29 @@ impl Chip {
         runs
     }
 
+    /// The compartments of each run of `run` cores.
+    fn split_compartments<'a>(
+        &self,
+        mut all: CompartmentsMut<'a>,
+        run: usize,
+    ) -> Vec<CompartmentsMut<'a>> {
+        let mut runs = Vec::with_capacity(self.threads);
+        for cores in self.cores.chunks(run) {
+            let length: usize = cores.iter().map(Core::len).sum();
+            let (mine, rest) = all.split_at(length);
+            runs.push(mine);
+            all = rest;
+        }
+        runs
+    }
+
     /// Services the compartments of one core in order, taking their input
     /// from ring slot `slot` of its accumulators.
     fn update_core(
         &self,
         core: &Core,
         state: &mut CoreState,
+        mut compartments: CompartmentsMut<'_>,
         accumulators: &mut [i64],
         slot: usize,
         fired: &mut Fired,
@@ -181,22 +192,20 @@ impl Chip {
         match (&core.unjoined_profile, self.arithmetic) {
             (Some(profile), Arithmetic::Hardware) => update_unjoined(
                 CoreArrays {
-                    registers: &mut state.registers,
+                    compartments: compartments.range(0..n),
                     synaptic: &mut accumulators[base..base + n],
-                    bias: &core.bias,
-                    spiked: &mut state.spiked,
-                    active: &mut state.active,
+                    bias: &self.compartments.bias[core.compartments.clone()],
                 },
                 profile,
                 &self.widths,
             ),
             _ => {
                 for i in 0..n {
-                    self.update_compartment(core, state, accumulators, base, i);
+                    self.update_compartment(core, &mut compartments, accumulators, base, i);
                 }
             }
         }
-        self.account_update(core, state, fired)
+        self.account_update(core, state, &compartments, fired)
     }
 
     /// Advances compartment `i` of `core` (its accumulators at `base`),
@@ -205,51 +214,59 @@ impl Chip {
     fn update_compartment(
         &self,
         core: &Core,
-        state: &mut CoreState,
+        compartments: &mut CompartmentsMut<'_>,
         accumulators: &mut [i64],
         base: usize,
         i: usize,
     ) {
         let (synaptic, received) = self.take_input(core, accumulators, base, core.len(), i);
-        let join = std::mem::take(&mut state.join[i]);
-        let bias = core.bias[i];
-        let mut registers = state.registers.get(i);
-        state.active[i] = received
+        let join = std::mem::take(&mut compartments.join[i]);
+        let configured = core.compartments.start + i;
+        let bias = self.compartments.bias[configured];
+        let mut registers = compartments.registers(i);
+        compartments.active[i] = received
             || join != 0
             || bias != 0
             || registers.u != 0
             || registers.v != 0
             || registers.refractory > 0;
-        let profile = &core.profiles[core.profile_of[i] as usize];
+        let profile = &core.profiles[self.compartments.profile[configured] as usize];
         let inputs = Inputs {
             synaptic,
             bias,
             join,
         };
-        state.spiked[i] = update(
+        compartments.spiked[i] = update(
             &mut registers,
             inputs,
             profile,
             &self.widths,
             self.arithmetic,
         );
-        state.registers.set(i, registers);
-        let parent = core.parent[i];
+        compartments.set_registers(i, registers);
+        let parent = self.compartments.parent[configured];
         if parent != u32::MAX {
-            state.join[parent as usize] += registers.u;
+            compartments.join[parent as usize] += registers.u;
         }
     }
 
-    /// The time and counts of a core's update, from which compartments
-    /// were active and which spiked: the core's clock advances by each
-    /// compartment's update in turn, and a spike leaves when its
-    /// compartment's update ends.
-    fn account_update(&self, core: &Core, state: &mut CoreState, fired: &mut Fired) -> Counts {
+    /// The time and counts of a core's update, from which of its
+    /// `compartments` were active and which spiked: the core's clock
+    /// advances by each compartment's update in turn, and a spike leaves
+    /// when its compartment's update ends.
+    fn account_update(
+        &self,
+        core: &Core,
+        state: &mut CoreState,
+        compartments: &CompartmentsMut<'_>,
+        fired: &mut Fired,
+    ) -> Counts {
         let timing = &self.spec.timing;
         let mut counts = Counts::default();
         let mut clock = 0u64;
         fired.clear();
-        for (i, (&active, &spiked)) in state.active.iter().zip(&state.spiked).enumerate() {
+        let (active, spiked) = (&*compartments.active, &*compartments.spiked);
+        for (i, (&active, &spiked)) in active.iter().zip(spiked).enumerate() {
             clock += if active {
                 timing.neuron_active_ps
             } else {
@@ -262,7 +279,7 @@ impl Chip {
             }
         }
         counts.spikes = fired.len() as u64;
-        counts.inactive_updates = state.active.len() as u64 - counts.active_updates;
+        counts.inactive_updates = active.len() as u64 - counts.active_updates;
         state.update_ps = clock;
         state.totals.active_updates += counts.active_updates;
         state.totals.inactive_updates += counts.inactive_updates;
@@ -414,19 +431,14 @@ fn finish_time(ready: u64, total: u64, late: impl DoubleEndedIterator<Item = (u6
     finish
 }
 
-/// Asks for the first of `items`, if any.
-#[inline]
-fn prefetch_first<T>(items: &[T]) {
-    if let Some(first) = items.first() {
-        prefetch(first);
-    }
-}
-
 /// A thread's run of cores in phase 1: its index, the cores' states and
-/// spikes, and their accumulators.
+/// spikes, their accumulators and their compartments.
 type UpdateRun<'a> = (
     usize,
-    ((&'a mut [CoreState], &'a mut [Fired]), &'a mut [i64]),
+    (
+        ((&'a mut [CoreState], &'a mut [Fired]), &'a mut [i64]),
+        CompartmentsMut<'a>,
+    ),
 );
 
 /// A thread's run of receiving cores in phase 3: its index, the cores'
