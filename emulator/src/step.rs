@@ -499,6 +499,11 @@ pub(crate) struct Lane {
     /// The messages that may bear on when their core finishes (see
     /// [`is_late`]): (owned core, arrival, service time).
     late: Vec<(u32, u64, u64)>,
+    /// Per owned core, how many of them are its; once they are grouped,
+    /// where they end in `grouped`.
+    late_ends: Vec<u32>,
+    /// The same, grouped by core, as (arrival, service time).
+    grouped: Vec<(u64, u64)>,
 }
 
 /// What a thread keeps of one of its cores during a step's traffic: where
@@ -594,6 +599,8 @@ impl Delivery<'_> {
                     }),
             );
         self.lane.late.clear();
+        self.lane.late_ends.clear();
+        self.lane.late_ends.resize(self.states.len(), 0);
     }
 
     /// Sends `message`: its core's inbox takes note of it.
@@ -738,19 +745,35 @@ impl Delivery<'_> {
 
     /// Each owned core serves its messages in order of arrival once its
     /// update is over: it finishes when [`finish_time`] says from its late
-    /// messages, sorted by core and arrival. Returns the core that
-    /// finished last (latest, then lowest index) and when.
+    /// messages, grouped by core (a counting sort) and each core's sorted
+    /// by arrival. Returns the core that finished last (latest, then
+    /// lowest index) and when.
     fn serve(&mut self) -> Option<(u64, std::cmp::Reverse<usize>)> {
-        let Lane { inboxes, late, .. } = &mut *self.lane;
-        late.sort_unstable();
-        let mut late = late.as_slice();
+        let Lane {
+            inboxes,
+            late,
+            late_ends,
+            grouped,
+            ..
+        } = &mut *self.lane;
+        let mut start = 0;
+        for count in late_ends.iter_mut() {
+            start += std::mem::replace(count, start);
+        }
+        grouped.resize(late.len(), (0, 0));
+        for &(c, arrival, service) in late.iter() {
+            let end = &mut late_ends[c as usize];
+            grouped[*end as usize] = (arrival, service);
+            *end += 1;
+        }
+        let mut start = 0;
         let mut last = None;
         for (c, (state, inbox)) in self.states.iter_mut().zip(inboxes.iter()).enumerate() {
-            let mine = late.partition_point(|&(core, ..)| core as usize == c);
-            let (own, others) = late.split_at(mine);
-            late = others;
-            let own = own.iter().map(|&(_, arrival, service)| (arrival, service));
-            let clock = finish_time(inbox.ready, inbox.service_ps, own);
+            let end = late_ends[c] as usize;
+            let own = &mut grouped[start..end];
+            start = end;
+            own.sort_unstable();
+            let clock = finish_time(inbox.ready, inbox.service_ps, own.iter().copied());
             state.totals.busy_ps += inbox.ready + inbox.service_ps;
             state.totals.messages_in += inbox.spikes;
             state.totals.synaptic_ops += inbox.operations;
@@ -774,6 +797,7 @@ impl Delivery<'_> {
         ) {
             let (_, service_ps) = self.service(message);
             self.lane.late.push((c as u32, message.arrival, service_ps));
+            self.lane.late_ends[c] += 1;
         }
         if message.count == 0 {
             return;

@@ -1,9 +1,11 @@
 //! The emulator's time and energy reproduce the published per-operation
 //! figures (Davies et al. 2018, Table 2; CHIP.md §a7) exactly: one
 //! synaptic operation, active and inactive compartment updates, a spike
-//! within a tile, one hop each way, and the barrier for 1 and 32 tiles.
-//! Each figure is isolated as the difference between two one-step runs
-//! that differ by that operation alone, or read from its own energy line.
+//! within a tile, one hop each way, and the barrier for 1 and 32 tiles;
+//! and cores serving their messages in order of arrival at those
+//! latencies. Each figure is isolated as the difference between two
+//! one-step runs that differ by that operation alone, or read from its own
+//! energy line.
 
 use neurc_emulator::{Chip, StepStats};
 use neurc_ir::chip::{
@@ -196,6 +198,34 @@ fn one_hop_north_adds_6_5_ns_and_4_pj() {
     assert_eq!(latency, 2_100 + 6_500);
     assert_eq!(stats.counts.hops_north_south, 1);
     assert_eq!(energy.hops_north_south, 4.0);
+}
+
+/// Three senders, on tiles (0, 0), (1, 0) and (0, 1), each spike at the
+/// end of their 8.4 ns update to receivers 1, on tile (0, 0), and 5, on
+/// tile (1, 0), both at rest (free from 5.3 ns on). Each receiver serves
+/// its three messages in order of arrival, 3.5 ns each, idle between
+/// them when the next has not arrived.
+#[test]
+fn each_core_serves_its_own_messages_in_order_of_arrival() {
+    let sender = |id, axon| core(id, true, 0, &[(1, axon), (5, axon)]);
+    let (stats, _) = first_step(program(
+        vec![
+            sender(0, 0),
+            core(1, false, 3, &[]),
+            sender(4, 1),
+            core(5, false, 3, &[]),
+            sender(32, 2),
+        ],
+        vec![],
+    ));
+    assert_eq!(stats.counts.messages, 6);
+    // Core 1 receives at 8.4 + 2.1 = 10.5 ns (same tile), 14.6 (one hop
+    // east–west, 4.1 ns) and 17.0 (one hop north–south, 6.5 ns), and is
+    // done at 14.0, 18.1 and 21.6 ns. Core 5 receives at 10.5 (same tile),
+    // 14.6 (one hop) and 21.1 (one hop each way), and is done at 14.0,
+    // 18.1 and 24.6 ns: it finishes last.
+    assert_eq!(stats.busiest_core, Some((CoreId(5), 24_600)));
+    assert_eq!(stats.traffic_ps, 24_600);
 }
 
 #[test]
