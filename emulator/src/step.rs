@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{Chip, Core, Destination, Format, Receiver, Synapse};
+use crate::chip::{Chip, Core, Destination, Format, Receiver};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
@@ -472,7 +472,9 @@ impl Delivered {
 const AHEAD: usize = 16;
 
 /// A message on its way: which core, when it arrives, and its synapse
-/// list.
+/// list, with the accumulator its first synapse adds to worked out when
+/// it is sent (its core's inbox is at hand then), so that its deposit can
+/// ask for that accumulator without reading anything first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Message {
     core: u32,
@@ -481,12 +483,17 @@ pub(crate) struct Message {
     first: u32,
     /// Synapses of the list.
     count: u32,
-    /// The list's first synapse (meaningless for an empty list).
-    head: Synapse,
     /// The spikes it stands for: a host neuron's Poisson count of k is k
     /// messages that leave and arrive together, charged k times but
     /// carried as one.
     times: u32,
+    /// The accumulator the first synapse adds to, among the thread's
+    /// (meaningless for an empty list).
+    at: usize,
+    /// The first synapse's weight.
+    weight: i16,
+    /// The list's format, by index among its core's list formats.
+    format: u8,
 }
 
 /// One thread's scratch: its link loads and its messages of the step.
@@ -540,7 +547,27 @@ const _: () = assert!(
     "an inbox is one cache line"
 );
 
+impl Inbox {
+    /// The ring of the accumulator group of list format `format`, within
+    /// the thread's accumulators.
+    #[inline]
+    fn ring(&self, format: Format) -> Ring {
+        Ring {
+            base: self.base + format.group_offset as usize,
+            now: self.now,
+            slots: self.slots,
+            stride: self.stride,
+        }
+    }
+}
+
 impl Message {
+    /// The synaptic operations it takes.
+    #[inline]
+    fn operations(&self) -> u64 {
+        u64::from(self.count) * u64::from(self.times)
+    }
+
     /// Where the rest of its list lies in the chip's `rest` (empty for a
     /// list of one synapse or none).
     #[inline]
@@ -603,26 +630,31 @@ impl Delivery<'_> {
         self.lane.late_ends.resize(self.states.len(), 0);
     }
 
-    /// Sends `message`: its core's inbox takes note of it.
+    /// Sends the message to `destination` that arrives at `arrival` and
+    /// stands for `times` spikes: its core's inbox takes note of it.
     #[inline]
-    fn post(&mut self, message: Message) {
-        let (operations, service_ps) = self.service(&message);
-        let inbox = &mut self.lane.inboxes[message.core as usize - self.first];
-        inbox.spikes += u64::from(message.times);
+    fn post(&mut self, destination: &Destination, arrival: u64, times: u32) {
+        let (first, count) = destination.list(&self.chip.long_rests);
+        let head = &destination.first;
+        let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
+        let inbox = &mut self.lane.inboxes[destination.core as usize - self.first];
+        let format = self.chip.formats[inbox.first_format as usize + usize::from(head.format)];
+        let message = Message {
+            core: destination.core,
+            arrival,
+            first,
+            count,
+            times,
+            at: inbox.ring(format).index(head.delay, head.compartment),
+            weight: head.weight,
+            format: head.format,
+        };
+        let operations = message.operations();
+        inbox.spikes += u64::from(times);
         inbox.operations += operations;
-        inbox.service_ps += service_ps;
-        inbox.last_arrival = inbox.last_arrival.max(message.arrival);
+        inbox.service_ps += operations * synaptic_op_ps;
+        inbox.last_arrival = inbox.last_arrival.max(arrival);
         self.lane.messages.push(message);
-    }
-
-    /// The synaptic operations `message` takes, and their service time.
-    #[inline]
-    fn service(&self, message: &Message) -> (u64, u64) {
-        let operations = u64::from(message.count) * u64::from(message.times);
-        (
-            operations,
-            operations * self.chip.spec.timing.synaptic_op_ps,
-        )
     }
 
     /// The messages of the compartments that spiked, routed.
@@ -642,7 +674,7 @@ impl Delivery<'_> {
                     if hops.east_west + hops.north_south + hops.up_down == 0 {
                         self.counts.intra_tile_messages += 1;
                     }
-                    self.post(self.message(destination, left + trip.latency_ps, 1));
+                    self.post(destination, left + trip.latency_ps, 1);
                 }
             }
         }
@@ -656,21 +688,6 @@ impl Delivery<'_> {
         &destinations[start..end]
     }
 
-    /// The message to `destination` that arrives at `arrival` and stands
-    /// for `times` spikes.
-    #[inline]
-    fn message(&self, destination: &Destination, arrival: u64, times: u32) -> Message {
-        let (first, count) = destination.list(&self.chip.long_rests);
-        Message {
-            core: destination.core,
-            arrival,
-            first,
-            count,
-            head: destination.first,
-            times,
-        }
-    }
-
     /// The messages of the host sources, which enter at the receiving
     /// core's tile at the step's start.
     fn route_host_spikes(&mut self, source_counts: &[Vec<u32>]) {
@@ -682,7 +699,7 @@ impl Delivery<'_> {
                 }
                 for destination in self.owned_part(source.destinations(neuron)) {
                     self.counts.intra_tile_messages += u64::from(count);
-                    self.post(self.message(destination, arrival, count));
+                    self.post(destination, arrival, count);
                 }
             }
         }
@@ -703,44 +720,26 @@ impl Delivery<'_> {
         self.lane.messages = messages;
     }
 
-    /// Asks for the rest of a message's list, and the accumulator its
-    /// first synapse adds to.
+    /// Asks for what the deposit of a message reads: its core's inbox, the
+    /// accumulator its first synapse adds to, and the rest of its list.
     #[inline]
     fn prefetch_target(&self, message: &Message) {
+        let c = message.core as usize - self.first;
+        prefetch(&self.lane.inboxes[c]);
         if message.count == 0 {
             return;
         }
-        let (format, ring) = self.target(message);
+        if let Some(sum) = self.accumulators.get(message.at) {
+            prefetch(sum);
+        }
         if message.count > 1 {
             let rest = message.rest();
             prefetch_slice(&self.chip.rest.weights[rest.clone()]);
-            if !format.run {
+            let inbox = &self.lane.inboxes[c];
+            if !self.chip.formats[inbox.first_format as usize + usize::from(message.format)].run {
                 prefetch_slice(&self.chip.rest.targets[rest]);
             }
         }
-        let head = &message.head;
-        if let Some(sum) = self
-            .accumulators
-            .get(ring.index(head.delay, head.compartment))
-        {
-            prefetch(sum);
-        }
-    }
-
-    /// A message's list format, and the ring of its receiving core's
-    /// accumulators for that format this step.
-    #[inline]
-    fn target(&self, message: &Message) -> (Format, Ring) {
-        let inbox = &self.lane.inboxes[message.core as usize - self.first];
-        let format =
-            self.chip.formats[inbox.first_format as usize + usize::from(message.head.format)];
-        let ring = Ring {
-            base: inbox.base + format.group_offset as usize,
-            now: inbox.now,
-            slots: inbox.slots,
-            stride: inbox.stride,
-        };
-        (format, ring)
     }
 
     /// Each owned core serves its messages in order of arrival once its
@@ -788,33 +787,36 @@ impl Delivery<'_> {
     #[inline]
     fn receive(&mut self, message: &Message) {
         let c = message.core as usize - self.first;
-        let inbox = &self.lane.inboxes[c];
+        let inbox = self.lane.inboxes[c];
         if is_late(
             message.arrival,
             inbox.ready,
             inbox.service_ps,
             inbox.last_arrival,
         ) {
-            let (_, service_ps) = self.service(message);
+            let service_ps = message.operations() * self.chip.spec.timing.synaptic_op_ps;
             self.lane.late.push((c as u32, message.arrival, service_ps));
             self.lane.late_ends[c] += 1;
         }
         if message.count == 0 {
             return;
         }
-        let (format, ring) = self.target(message);
-        let rest = message.rest();
-        let weights = &self.chip.rest.weights[rest.clone()];
+        let format = self.chip.formats[inbox.first_format as usize + usize::from(message.format)];
         let accumulators = &mut *self.accumulators;
         let times = i64::from(message.times);
-        let head = &message.head;
         let scale = Scale::of(self.chip.arithmetic, format.shift);
-        let at = ring.index(head.delay, head.compartment);
-        accumulators[at] += scale.apply(head.weight) * times;
+        let at = message.at;
+        accumulators[at] += scale.apply(message.weight) * times;
+        if message.count == 1 {
+            return;
+        }
+        let rest = message.rest();
+        let weights = &self.chip.rest.weights[rest.clone()];
         if format.run {
             let sums = &mut accumulators[at + 1..at + 1 + weights.len()];
             add_run(sums, weights, scale, times);
         } else {
+            let ring = inbox.ring(format);
             let targets = &self.chip.rest.targets[rest];
             for (&weight, target) in weights.iter().zip(targets) {
                 accumulators[ring.index(target.delay, target.compartment)] +=
