@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{Chip, Core, Destination, Format, Receiver};
+use crate::chip::{Chip, Core, Destination, Receiver};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
@@ -548,12 +548,12 @@ const _: () = assert!(
 );
 
 impl Inbox {
-    /// The ring of the accumulator group of list format `format`, within
-    /// the thread's accumulators.
+    /// The ring of the accumulator group at `group_offset` in a slot,
+    /// within the thread's accumulators.
     #[inline]
-    fn ring(&self, format: Format) -> Ring {
+    fn ring(&self, group_offset: u32) -> Ring {
         Ring {
-            base: self.base + format.group_offset as usize,
+            base: self.base + group_offset as usize,
             now: self.now,
             slots: self.slots,
             stride: self.stride,
@@ -638,14 +638,22 @@ impl Delivery<'_> {
         let head = &destination.first;
         let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
         let inbox = &mut self.lane.inboxes[destination.core as usize - self.first];
-        let format = self.chip.formats[inbox.first_format as usize + usize::from(head.format)];
+        // Hardware arithmetic has one accumulator group, and so no list
+        // format to read.
+        let group_offset = match self.chip.arithmetic {
+            Arithmetic::Hardware => 0,
+            Arithmetic::Lava => {
+                self.chip.formats[inbox.first_format as usize + usize::from(head.format)]
+                    .group_offset
+            }
+        };
         let message = Message {
             core: destination.core,
             arrival,
             first,
             count,
             times,
-            at: inbox.ring(format).index(head.delay, head.compartment),
+            at: inbox.ring(group_offset).index(head.delay, head.compartment),
             weight: head.weight,
             format: head.format,
         };
@@ -816,7 +824,7 @@ impl Delivery<'_> {
             let sums = &mut accumulators[at + 1..at + 1 + weights.len()];
             add_run(sums, weights, scale, times);
         } else {
-            let ring = inbox.ring(format);
+            let ring = inbox.ring(format.group_offset);
             let targets = &self.chip.rest.targets[rest];
             for (&weight, target) in weights.iter().zip(targets) {
                 accumulators[ring.index(target.delay, target.compartment)] +=
