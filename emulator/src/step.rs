@@ -691,9 +691,7 @@ impl Delivery<'_> {
     /// The destinations, by ascending core, on the cores this thread owns.
     #[inline]
     fn owned_part<'b>(&self, destinations: &'b [Destination]) -> &'b [Destination] {
-        let start = destinations.partition_point(|d| d.core < self.owned.start);
-        let end = destinations.partition_point(|d| d.core < self.owned.end);
-        &destinations[start..end]
+        owned_part(destinations, &self.owned)
     }
 
     /// The messages of the host sources, which enter at the receiving
@@ -834,6 +832,31 @@ impl Delivery<'_> {
     }
 }
 
+/// The part of `destinations` (by ascending core) on the cores `owned`.
+/// A list that starts or ends among them is not searched at that end: a
+/// search reads lines of a long list scattered over it, before the walk
+/// along it reads them all in order.
+#[inline]
+fn owned_part<'b>(
+    destinations: &'b [Destination],
+    owned: &std::ops::Range<u32>,
+) -> &'b [Destination] {
+    let (Some(first), Some(last)) = (destinations.first(), destinations.last()) else {
+        return destinations;
+    };
+    let start = if first.core >= owned.start {
+        0
+    } else {
+        destinations.partition_point(|d| d.core < owned.start)
+    };
+    let end = if last.core < owned.end {
+        destinations.len()
+    } else {
+        destinations.partition_point(|d| d.core < owned.end)
+    };
+    &destinations[start..end]
+}
+
 /// Where a receiving core's accumulators for a synapse format lie in its
 /// ring of delay slots this step, within a thread's accumulators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -930,6 +953,31 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The owned part of a list is the destinations on the cores owned,
+        /// wherever the list starts and ends.
+        #[test]
+        fn the_owned_part_is_the_destinations_on_the_cores_owned(
+            mut cores in prop::collection::vec(0u32..20, 0..30),
+            start in 0u32..22,
+            length in 0u32..22,
+        ) {
+            cores.sort_unstable();
+            let destinations: Vec<Destination> = cores
+                .iter()
+                .map(|&core| {
+                    let mut destination = Destination::default();
+                    destination.core = core;
+                    destination
+                })
+                .collect();
+            let owned = start..start + length;
+            let expected: Vec<u32> =
+                cores.iter().copied().filter(|c| owned.contains(c)).collect();
+            let part: Vec<u32> =
+                owned_part(&destinations, &owned).iter().map(|d| d.core).collect();
+            prop_assert_eq!(part, expected);
+        }
+
         /// The finish time from the late messages equals that of serving
         /// every message in order of arrival, one after another.
         #[test]
