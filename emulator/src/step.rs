@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{Chip, Core, Destination, Receiver};
+use crate::chip::{Chip, Core, Destination, Format, Receiver};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::LinkLoads;
@@ -548,6 +548,12 @@ const _: () = assert!(
 );
 
 impl Inbox {
+    /// The list format `format` (by index among the core's) in `chip`.
+    #[inline]
+    fn format(&self, chip: &Chip, format: u8) -> Format {
+        chip.formats[self.first_format as usize + usize::from(format)]
+    }
+
     /// The ring of the accumulator group at `group_offset` in a slot,
     /// within the thread's accumulators.
     #[inline]
@@ -568,6 +574,12 @@ impl Message {
         u64::from(self.count) * u64::from(self.times)
     }
 
+    /// Its service time, each synaptic operation taking `synaptic_op_ps`.
+    #[inline]
+    fn service_ps(&self, synaptic_op_ps: u64) -> u64 {
+        self.operations() * synaptic_op_ps
+    }
+
     /// Where the rest of its list lies in the chip's `rest` (empty for a
     /// list of one synapse or none).
     #[inline]
@@ -581,6 +593,22 @@ impl Lane {
         Lane {
             loads: LinkLoads::new(dims),
             ..Lane::default()
+        }
+    }
+
+    /// Groups the late messages by core into `grouped` (a counting sort
+    /// on the counts in `late_ends`, which then hold where each core's
+    /// end).
+    fn group_late(&mut self) {
+        let mut start = 0;
+        for count in &mut self.late_ends {
+            start += std::mem::replace(count, start);
+        }
+        self.grouped.resize(self.late.len(), (0, 0));
+        for &(c, arrival, service) in &self.late {
+            let end = &mut self.late_ends[c as usize];
+            self.grouped[*end as usize] = (arrival, service);
+            *end += 1;
         }
     }
 }
@@ -642,10 +670,7 @@ impl Delivery<'_> {
         // format to read.
         let group_offset = match self.chip.arithmetic {
             Arithmetic::Hardware => 0,
-            Arithmetic::Lava => {
-                self.chip.formats[inbox.first_format as usize + usize::from(head.format)]
-                    .group_offset
-            }
+            Arithmetic::Lava => inbox.format(self.chip, head.format).group_offset,
         };
         let message = Message {
             core: destination.core,
@@ -657,10 +682,9 @@ impl Delivery<'_> {
             weight: head.weight,
             format: head.format,
         };
-        let operations = message.operations();
         inbox.spikes += u64::from(times);
-        inbox.operations += operations;
-        inbox.service_ps += operations * synaptic_op_ps;
+        inbox.operations += message.operations();
+        inbox.service_ps += message.service_ps(synaptic_op_ps);
         inbox.last_arrival = inbox.last_arrival.max(arrival);
         self.lane.messages.push(message);
     }
@@ -742,7 +766,7 @@ impl Delivery<'_> {
             let rest = message.rest();
             prefetch_slice(&self.chip.rest.weights[rest.clone()]);
             let inbox = &self.lane.inboxes[c];
-            if !self.chip.formats[inbox.first_format as usize + usize::from(message.format)].run {
+            if !inbox.format(self.chip, message.format).run {
                 prefetch_slice(&self.chip.rest.targets[rest]);
             }
         }
@@ -754,23 +778,13 @@ impl Delivery<'_> {
     /// by arrival. Returns the core that finished last (latest, then
     /// lowest index) and when.
     fn serve(&mut self) -> Option<(u64, std::cmp::Reverse<usize>)> {
+        self.lane.group_late();
         let Lane {
             inboxes,
-            late,
             late_ends,
             grouped,
             ..
         } = &mut *self.lane;
-        let mut start = 0;
-        for count in late_ends.iter_mut() {
-            start += std::mem::replace(count, start);
-        }
-        grouped.resize(late.len(), (0, 0));
-        for &(c, arrival, service) in late.iter() {
-            let end = &mut late_ends[c as usize];
-            grouped[*end as usize] = (arrival, service);
-            *end += 1;
-        }
         let mut start = 0;
         let mut last = None;
         for (c, (state, inbox)) in self.states.iter_mut().zip(inboxes.iter()).enumerate() {
@@ -800,14 +814,14 @@ impl Delivery<'_> {
             inbox.service_ps,
             inbox.last_arrival,
         ) {
-            let service_ps = message.operations() * self.chip.spec.timing.synaptic_op_ps;
+            let service_ps = message.service_ps(self.chip.spec.timing.synaptic_op_ps);
             self.lane.late.push((c as u32, message.arrival, service_ps));
             self.lane.late_ends[c] += 1;
         }
         if message.count == 0 {
             return;
         }
-        let format = self.chip.formats[inbox.first_format as usize + usize::from(message.format)];
+        let format = inbox.format(self.chip, message.format);
         let accumulators = &mut *self.accumulators;
         let times = i64::from(message.times);
         let scale = Scale::of(self.chip.arithmetic, format.shift);
