@@ -401,26 +401,28 @@ impl Chip {
     }
 }
 
-/// Whether a message arriving at `arrival` can bear on when its core
-/// finishes, the core being free from `ready` on, its messages' service
-/// adding up to `total` and the last of them arriving at `last`. The
-/// core's last busy spell starts at `ready` or at an arrival and serves
-/// every message that arrives from then on, so it ends at the latest of
-/// `ready` plus all the service and of each arrival plus the service of
-/// the messages arriving at or after it. Only an arrival after `ready`
-/// and less than all the service before the last arrival can give more
-/// than `ready` plus all the service: a core's messages mostly arrive
-/// during its update or further apart than they take to serve, so few
-/// are late.
+/// The earliest arrival at which a message can bear on when its core
+/// finishes (a late message), the core being free from `ready` on, its
+/// messages' service adding up to `total` and the last of them arriving
+/// at `last`. The core's last busy spell starts at `ready` or at an
+/// arrival and serves every message that arrives from then on, so it
+/// ends at the latest of `ready` plus all the service and of each arrival
+/// plus the service of the messages arriving at or after it. Only an
+/// arrival after `ready` and less than all the service before the last
+/// arrival can give more than `ready` plus all the service: a core's
+/// messages mostly arrive during its update or further apart than they
+/// take to serve, so few are late. One figure per core, so that the
+/// deposit compares a message's arrival with it instead of reading the
+/// core's inbox.
 #[inline]
-fn is_late(arrival: u64, ready: u64, total: u64, last: u64) -> bool {
-    arrival > ready && arrival + total >= last
+fn late_from(ready: u64, total: u64, last: u64) -> u64 {
+    (ready + 1).max(last.saturating_sub(total))
 }
 
 /// When a core that is free from `ready` on has served its messages in
 /// order of arrival, their service adding up to `total`, given its `late`
-/// messages (those [`is_late`] finds) as (arrival, service) in ascending
-/// order.
+/// messages (those arriving from [`late_from`] on) as (arrival, service)
+/// in ascending order.
 fn finish_time(ready: u64, total: u64, late: impl DoubleEndedIterator<Item = (u64, u64)>) -> u64 {
     let mut finish = ready + total;
     let mut after = 0;
@@ -492,8 +494,9 @@ pub(crate) struct Message {
     at: usize,
     /// The first synapse's weight.
     weight: i16,
-    /// The list's format, by index among its core's list formats.
-    format: u8,
+    /// The list's format, by index into the chip's `formats` (worked out
+    /// when it is sent, so that the deposit need not read the inbox).
+    format: u32,
 }
 
 /// One thread's scratch: its link loads and its messages of the step.
@@ -503,8 +506,10 @@ pub(crate) struct Lane {
     messages: Vec<Message>,
     /// Per owned core, its share of the traffic.
     inboxes: Vec<Inbox>,
-    /// The messages that may bear on when their core finishes (see
-    /// [`is_late`]): (owned core, arrival, service time).
+    /// Per owned core, the earliest arrival of a late message (see
+    /// [`late_from`]).
+    late_from: Vec<u64>,
+    /// The late messages: (owned core, arrival, service time).
     late: Vec<(u32, u64, u64)>,
     /// Per owned core, how many of them are its; once they are grouped,
     /// where they end in `grouped`.
@@ -568,6 +573,12 @@ impl Inbox {
 }
 
 impl Message {
+    /// Its list's format.
+    #[inline]
+    fn format(&self, chip: &Chip) -> Format {
+        chip.formats[self.format as usize]
+    }
+
     /// The synaptic operations it takes.
     #[inline]
     fn operations(&self) -> u64 {
@@ -680,7 +691,7 @@ impl Delivery<'_> {
             times,
             at: inbox.ring(group_offset).index(head.delay, head.compartment),
             weight: head.weight,
-            format: head.format,
+            format: inbox.first_format + u32::from(head.format),
         };
         inbox.spikes += u64::from(times);
         inbox.operations += message.operations();
@@ -739,6 +750,13 @@ impl Delivery<'_> {
     /// accumulators, each message's data asked for [`AHEAD`] messages
     /// before its turn, and the late ones kept for [`Delivery::serve`].
     fn deposit(&mut self) {
+        self.lane.late_from.clear();
+        self.lane.late_from.extend(
+            self.lane
+                .inboxes
+                .iter()
+                .map(|inbox| late_from(inbox.ready, inbox.service_ps, inbox.last_arrival)),
+        );
         let mut messages = std::mem::take(&mut self.lane.messages);
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
@@ -755,7 +773,7 @@ impl Delivery<'_> {
     #[inline]
     fn prefetch_target(&self, message: &Message) {
         let c = message.core as usize - self.first;
-        prefetch(&self.lane.inboxes[c]);
+        prefetch(&self.lane.late_from[c]);
         if message.count == 0 {
             return;
         }
@@ -765,8 +783,7 @@ impl Delivery<'_> {
         if message.count > 1 {
             let rest = message.rest();
             prefetch_slice(&self.chip.rest.weights[rest.clone()]);
-            let inbox = &self.lane.inboxes[c];
-            if !inbox.format(self.chip, message.format).run {
+            if !message.format(self.chip).run {
                 prefetch_slice(&self.chip.rest.targets[rest]);
             }
         }
@@ -807,13 +824,7 @@ impl Delivery<'_> {
     #[inline]
     fn receive(&mut self, message: &Message) {
         let c = message.core as usize - self.first;
-        let inbox = self.lane.inboxes[c];
-        if is_late(
-            message.arrival,
-            inbox.ready,
-            inbox.service_ps,
-            inbox.last_arrival,
-        ) {
+        if message.arrival >= self.lane.late_from[c] {
             let service_ps = message.service_ps(self.chip.spec.timing.synaptic_op_ps);
             self.lane.late.push((c as u32, message.arrival, service_ps));
             self.lane.late_ends[c] += 1;
@@ -821,7 +832,7 @@ impl Delivery<'_> {
         if message.count == 0 {
             return;
         }
-        let format = inbox.format(self.chip, message.format);
+        let format = message.format(self.chip);
         let accumulators = &mut *self.accumulators;
         let times = i64::from(message.times);
         let scale = Scale::of(self.chip.arithmetic, format.shift);
@@ -836,7 +847,7 @@ impl Delivery<'_> {
             let sums = &mut accumulators[at + 1..at + 1 + weights.len()];
             add_run(sums, weights, scale, times);
         } else {
-            let ring = inbox.ring(format.group_offset);
+            let ring = self.lane.inboxes[c].ring(format.group_offset);
             let targets = &self.chip.rest.targets[rest];
             for (&weight, target) in weights.iter().zip(targets) {
                 accumulators[ring.index(target.delay, target.compartment)] +=
@@ -1013,10 +1024,22 @@ mod tests {
             let mut late: Vec<_> = messages
                 .iter()
                 .copied()
-                .filter(|&(arrival, _)| is_late(arrival, ready, total, last))
+                .filter(|&(arrival, _)| arrival >= late_from(ready, total, last))
                 .collect();
             late.sort_unstable();
             prop_assert_eq!(finish_time(ready, total, late.into_iter()), clock);
         }
+    }
+
+    #[test]
+    fn an_early_long_message_can_be_the_last_served() {
+        // Free from 0: 8 ps of service arriving at 2, then 2 ps arriving at
+        // 9. Served in order, the core is busy from 2 to 10 and then until
+        // 12, so the message at 2 bears on the finish although it arrives
+        // more than half the service before the last.
+        let (ready, messages) = (0, [(2, 8), (9, 2)]);
+        let from = late_from(ready, 10, 9);
+        let late = messages.iter().copied().filter(|&(a, _)| a >= from);
+        assert_eq!(finish_time(ready, 10, late), 12);
     }
 }
