@@ -553,12 +553,6 @@ const _: () = assert!(
 );
 
 impl Inbox {
-    /// The list format `format` (by index among the core's) in `chip`.
-    #[inline]
-    fn format(&self, chip: &Chip, format: u8) -> Format {
-        chip.formats[self.first_format as usize + usize::from(format)]
-    }
-
     /// The ring of the accumulator group at `group_offset` in a slot,
     /// within the thread's accumulators.
     #[inline]
@@ -677,11 +671,12 @@ impl Delivery<'_> {
         let head = &destination.first;
         let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
         let inbox = &mut self.lane.inboxes[destination.core as usize - self.first];
+        let format = inbox.first_format + u32::from(head.format);
         // Hardware arithmetic has one accumulator group, and so no list
         // format to read.
         let group_offset = match self.chip.arithmetic {
             Arithmetic::Hardware => 0,
-            Arithmetic::Lava => inbox.format(self.chip, head.format).group_offset,
+            Arithmetic::Lava => self.chip.formats[format as usize].group_offset,
         };
         let message = Message {
             core: destination.core,
@@ -691,7 +686,7 @@ impl Delivery<'_> {
             times,
             at: inbox.ring(group_offset).index(head.delay, head.compartment),
             weight: head.weight,
-            format: inbox.first_format + u32::from(head.format),
+            format,
         };
         inbox.spikes += u64::from(times);
         inbox.operations += message.operations();
@@ -768,8 +763,9 @@ impl Delivery<'_> {
         self.lane.messages = messages;
     }
 
-    /// Asks for what the deposit of a message reads: its core's inbox, the
-    /// accumulator its first synapse adds to, and the rest of its list.
+    /// Asks for what the deposit of a message reads: where its core's late
+    /// messages start, the accumulator its first synapse adds to, and the
+    /// rest of its list.
     #[inline]
     fn prefetch_target(&self, message: &Message) {
         let c = message.core as usize - self.first;
