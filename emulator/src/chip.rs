@@ -56,7 +56,7 @@ pub(crate) struct RestSynapses {
 /// whether it is a run. A core's list formats are its synapse formats
 /// followed, when there are at most [`MAX_FORMATS_WITH_RUNS`] of them, by
 /// the same formats for runs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Format {
     /// Hardware arithmetic: a weight is shifted left by
     /// `6 + weight_exponent` (right if negative).
@@ -250,7 +250,9 @@ pub struct Chip {
     pub(crate) compartments: CompartmentConfig,
     /// Per core, what its messages need.
     pub(crate) receivers: Vec<Receiver>,
-    /// The list formats of all cores, core after core.
+    /// The list formats of all cores, each distinct list of a core's once
+    /// (cores built alike share theirs, so the table a message reads stays
+    /// in the cache).
     pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
@@ -303,20 +305,26 @@ impl Chip {
         let mut cores = Vec::with_capacity(parts.cores.len());
         let mut receivers = Vec::with_capacity(parts.cores.len());
         let mut formats = Vec::new();
+        let mut placed_formats = HashMap::new();
         let mut compartments = CompartmentConfig::default();
         let mut accumulator_len = 0;
         for program in parts.cores {
             let slots = program.delay_slots.max(1);
             let (core, core_formats) =
                 configure(program, &widths, arithmetic, &axons, &mut compartments);
+            let first_format = *placed_formats
+                .entry(core_formats)
+                .or_insert_with_key(|list| {
+                    formats.extend_from_slice(list);
+                    (formats.len() - list.len()) as u32
+                });
             let receiver = Receiver {
                 accumulator_base: accumulator_len,
                 stride: (core.groups() * core.len()) as u32,
                 slots,
-                first_format: formats.len() as u32,
+                first_format,
             };
             accumulator_len += receiver.accumulator_len();
-            formats.extend(core_formats);
             cores.push(core);
             receivers.push(receiver);
         }
