@@ -250,9 +250,9 @@ pub struct Chip {
     pub(crate) compartments: CompartmentConfig,
     /// Per core, what its messages need.
     pub(crate) receivers: Vec<Receiver>,
-    /// The list formats of all cores, each distinct list of a core's once
-    /// (cores built alike share theirs, so the table a message reads stays
-    /// in the cache).
+    /// The cores' lists of list formats, each distinct list once: cores
+    /// built alike share theirs, so the table every message reads stays
+    /// in the cache.
     pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
