@@ -9,28 +9,59 @@
 //! the loads of every link come out of one prefix sum per step. A route
 //! never leaves the bounding box of its two ends, so the arrays cover only
 //! the box of the tiles in use.
+//!
+//! A hop is a message carried by a link, so the step's hops of each kind
+//! are read off the same loads, not counted per message: the loads of the
+//! links along each axis, and of the links between two chips.
 
-use neurc_ir::chip::{ChipSpec, CoreId, HopCounts, TimingTable};
+use neurc_ir::chip::{ChipSpec, CoreId, TimingTable};
 
 /// The geometry of the cores in use, and the per-message timing constants.
 #[derive(Clone, Debug)]
 pub(crate) struct Mesh {
     /// Per core in use, its tile within the bounding box (x, y, chip layer z).
     tiles: Vec<[u32; 3]>,
-    /// Per core in use, its chip's coordinates within the system.
-    chips: Vec<[u32; 3]>,
+    /// Per axis, per tile coordinate along it within the box, the
+    /// coordinate of the tile's chip in the system.
+    chip_of: [Vec<u32>; 3],
     /// The bounding box's size in tiles along x, y and z.
     dims: [u32; 3],
     timing: TimingTable,
 }
 
-/// A message's route, reduced to what is charged for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Trip {
-    /// Time from leaving the sender to reaching the receiving core.
-    pub(crate) latency_ps: u64,
-    /// Its hops.
-    pub(crate) hops: HopCounts,
+/// The trips from one sending core, their latencies tabled by the
+/// receiving tile's coordinate along each axis. A dimension-order route's
+/// latency is a sum of one term per axis, its hops along the axis and the
+/// chip boundaries they cross, plus the delivery within the tile; three
+/// tables as long as the box's sides give every trip's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Departure {
+    /// The sender's tile within the box.
+    pub(crate) from: [u32; 3],
+    /// Per axis, per coordinate; the delivery within the tile is in x's.
+    latencies: [Vec<u64>; 3],
+}
+
+impl Departure {
+    /// The latency of the trip to the tile `to`, from leaving the sender
+    /// to reaching the receiving core.
+    #[inline]
+    pub(crate) fn latency_ps(&self, to: [u32; 3]) -> u64 {
+        self.latencies[0][to[0] as usize]
+            .saturating_add(self.latencies[1][to[1] as usize])
+            .saturating_add(self.latencies[2][to[2] as usize])
+    }
+}
+
+/// What the links carried in a step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Traffic {
+    /// The most messages one directed link carried.
+    pub(crate) busiest: u32,
+    /// Hops east or west, north or south, and up or down.
+    pub(crate) hops: [u64; 3],
+    /// Hops between two chips.
+    pub(crate) chip_crossings: u64,
 }
 
 impl Mesh {
@@ -51,34 +82,88 @@ impl Mesh {
                 high[a] - low[a] + 1
             }
         });
+        // Global tile coordinates are the chip's times its tiles along x
+        // and y, plus the tile's; along z, the chip's.
+        let per_chip = [spec.mesh.tiles[0], spec.mesh.tiles[1], 1];
         Mesh {
             tiles: global
                 .iter()
                 .map(|t| std::array::from_fn(|a| t[a] - low[a]))
                 .collect(),
-            chips: located.iter().map(|l| l.chip).collect(),
+            chip_of: std::array::from_fn(|a| {
+                (0..dims[a]).map(|c| (low[a] + c) / per_chip[a]).collect()
+            }),
             dims,
             timing: spec.timing.clone(),
         }
     }
 
-    /// The trip of a message from core `from` to core `to` (indices of
-    /// cores in use), with its links added to `loads`.
+    /// Core `core`'s tile (an index of cores in use) within the box.
     #[inline]
-    pub(crate) fn send(&self, from: usize, to: usize, loads: &mut LinkLoads) -> Trip {
-        let (a, b) = (self.tiles[from], self.tiles[to]);
-        let (ca, cb) = (self.chips[from], self.chips[to]);
-        let hops = HopCounts {
-            east_west: a[0].abs_diff(b[0]),
-            north_south: a[1].abs_diff(b[1]),
-            up_down: a[2].abs_diff(b[2]),
-            chip_crossings: ca[0].abs_diff(cb[0]) + ca[1].abs_diff(cb[1]) + ca[2].abs_diff(cb[2]),
-        };
-        loads.add(self.dims, a, b);
-        Trip {
-            latency_ps: self.timing.spike_in_tile_ps + hops.weighted(&self.timing),
-            hops,
+    pub(crate) fn tile(&self, core: usize) -> [u32; 3] {
+        self.tiles[core]
+    }
+
+    /// Fills `departure` with the trips from core `from`.
+    pub(crate) fn depart(&self, from: usize, departure: &mut Departure) {
+        let a = self.tiles[from];
+        let t = &self.timing;
+        let hop_ps = [
+            t.hop_east_west_ps,
+            t.hop_north_south_ps,
+            t.hop_north_south_ps,
+        ];
+        for (axis, latencies) in departure.latencies.iter_mut().enumerate() {
+            let chips = &self.chip_of[axis];
+            let chip_a = chips[a[axis] as usize];
+            latencies.clear();
+            latencies.extend((0..self.dims[axis]).map(|b| {
+                let hops = u64::from(a[axis].abs_diff(b));
+                let crossings = u64::from(chip_a.abs_diff(chips[b as usize]));
+                hops.saturating_mul(hop_ps[axis])
+                    .saturating_add(crossings.saturating_mul(t.hop_between_chips_ps))
+            }));
         }
+        for latency in &mut departure.latencies[0] {
+            *latency = latency.saturating_add(t.spike_in_tile_ps);
+        }
+        departure.from = a;
+    }
+
+    /// Adds the links of a message from tile `from` to tile `to` to
+    /// `loads`.
+    #[inline]
+    pub(crate) fn carry(&self, from: [u32; 3], to: [u32; 3], loads: &mut LinkLoads) {
+        loads.add(self.dims, from, to);
+    }
+
+    /// What `loads` carried, which are then cleared for the next step.
+    pub(crate) fn take_traffic(&self, loads: &mut LinkLoads) -> Traffic {
+        let mut traffic = Traffic::default();
+        let mut busiest = 0;
+        for (direction, runs) in loads.runs.iter_mut().enumerate() {
+            let axis = direction / 2;
+            let chips = &self.chip_of[axis];
+            for line in runs.chunks_mut(self.dims[axis] as usize + 1) {
+                let mut load = 0i64;
+                for (i, d) in line.iter_mut().enumerate() {
+                    load += i64::from(*d);
+                    *d = 0;
+                    if load == 0 {
+                        continue;
+                    }
+                    busiest = busiest.max(load);
+                    // The link from tile i to tile i + 1 along the axis.
+                    let carried = load.unsigned_abs();
+                    traffic.hops[axis] += carried;
+                    if chips.get(i) != chips.get(i + 1) {
+                        traffic.chip_crossings += carried;
+                    }
+                }
+            }
+        }
+        traffic.busiest = u32::try_from(busiest).unwrap_or(u32::MAX);
+        traffic
     }
 
     /// The size of the bounding box of the tiles in use.
@@ -171,24 +256,6 @@ impl LinkLoads {
             runs.fill(0);
         }
     }
-
-    /// The most messages any one link carried, and clears the loads for
-    /// the next step.
-    pub(crate) fn take_busiest(&mut self, dims: [u32; 3]) -> u32 {
-        let lengths = [dims[0], dims[0], dims[1], dims[1], dims[2], dims[2]];
-        let mut busiest = 0;
-        for (runs, length) in self.runs.iter_mut().zip(lengths) {
-            for line in runs.chunks_mut(length as usize + 1) {
-                let mut load = 0i64;
-                for d in line.iter_mut() {
-                    load += i64::from(*d);
-                    busiest = busiest.max(load);
-                    *d = 0;
-                }
-            }
-        }
-        u32::try_from(busiest).unwrap_or(u32::MAX)
-    }
 }
 
 /// The end-of-step barrier's duration for a system whose busiest chip has
@@ -247,49 +314,96 @@ mod tests {
         spec
     }
 
+    /// Every core of the system, and those off its first row and column
+    /// of tiles, whose box starts away from the system's corner (and so
+    /// away from a chip's edge).
+    fn core_sets(spec: &ChipSpec) -> [Vec<CoreId>; 2] {
+        let all: Vec<CoreId> = (0..spec.mesh.core_count() as u32).map(CoreId).collect();
+        let inner = all
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let tile = spec
+                    .locate(id)
+                    .expect("in the system")
+                    .global_tile(&spec.mesh);
+                tile[0] >= 1 && tile[1] >= 1
+            })
+            .collect();
+        [all, inner]
+    }
+
     #[test]
-    fn hops_equal_the_routes_of_the_ir() {
+    fn trips_equal_the_routes_of_the_ir() {
         let spec = small_system();
-        let ids: Vec<CoreId> = (0..spec.mesh.core_count() as u32).map(CoreId).collect();
-        let mesh = Mesh::new(&spec, &ids);
-        let mut loads = LinkLoads::new(mesh.dims());
-        for (i, &a) in ids.iter().enumerate() {
-            for (j, &b) in ids.iter().enumerate() {
-                let expected = hop_counts(&spec, a, b).expect("in the system");
-                let trip = mesh.send(i, j, &mut loads);
-                assert_eq!(trip.hops, expected, "{a} to {b}");
-                assert_eq!(
-                    trip.latency_ps,
-                    spec.timing.spike_in_tile_ps + expected.weighted(&spec.timing)
-                );
+        for ids in core_sets(&spec) {
+            let mesh = Mesh::new(&spec, &ids);
+            let mut loads = LinkLoads::new(mesh.dims());
+            let mut departure = Departure::default();
+            for (i, &a) in ids.iter().enumerate() {
+                mesh.depart(i, &mut departure);
+                for (j, &b) in ids.iter().enumerate() {
+                    let expected = hop_counts(&spec, a, b).expect("in the system");
+                    let to = mesh.tile(j);
+                    assert_eq!(
+                        departure.latency_ps(to),
+                        spec.timing.spike_in_tile_ps + expected.weighted(&spec.timing),
+                        "{a} to {b}"
+                    );
+                    mesh.carry(departure.from, to, &mut loads);
+                    let traffic = mesh.take_traffic(&mut loads);
+                    let hops = [expected.east_west, expected.north_south, expected.up_down];
+                    assert_eq!(traffic.hops, hops.map(u64::from), "{a} to {b}");
+                    assert_eq!(traffic.chip_crossings, u64::from(expected.chip_crossings));
+                    assert_eq!(traffic.busiest, u32::from(hops != [0; 3]));
+                }
             }
         }
     }
 
     #[test]
     fn link_loads_equal_the_routes_walked_hop_by_hop() {
+        use neurc_ir::chip::Direction;
         let spec = small_system();
-        let ids: Vec<CoreId> = (0..spec.mesh.core_count() as u32).map(CoreId).collect();
-        let mesh = Mesh::new(&spec, &ids);
-        let mut loads = LinkLoads::new(mesh.dims());
-        let mut walked = std::collections::HashMap::new();
-        // A deterministic scatter of pairs, some repeated.
-        let n = ids.len();
-        for k in 0..200usize {
-            let (i, j) = ((k * 7) % n, (k * k + 3) % n);
-            mesh.send(i, j, &mut loads);
-            let route = neurc_ir::chip::route(&spec, ids[i], ids[j]).expect("in the system");
-            for hop in route.hops() {
-                *walked.entry((hop.from, hop.to)).or_insert(0u32) += 1;
+        let mut hops_of_both = [0; 3];
+        for ids in core_sets(&spec) {
+            let mesh = Mesh::new(&spec, &ids);
+            let mut loads = LinkLoads::new(mesh.dims());
+            let mut walked = std::collections::HashMap::new();
+            let mut hops = [0u64; 3];
+            let mut chip_crossings = 0;
+            // A deterministic scatter of pairs, some repeated.
+            let n = ids.len();
+            for k in 0..200usize {
+                let (i, j) = ((k * 7) % n, (k * k + 3) % n);
+                mesh.carry(mesh.tile(i), mesh.tile(j), &mut loads);
+                let route = neurc_ir::chip::route(&spec, ids[i], ids[j]).expect("in the system");
+                for hop in route.hops() {
+                    *walked.entry((hop.from, hop.to)).or_insert(0u32) += 1;
+                    let axis = match hop.direction {
+                        Direction::East | Direction::West => 0,
+                        Direction::North | Direction::South => 1,
+                        Direction::Up | Direction::Down => 2,
+                    };
+                    hops[axis] += 1;
+                    chip_crossings += u64::from(hop.crosses_chip);
+                }
             }
+            let traffic = mesh.take_traffic(&mut loads);
+            assert_eq!(traffic.busiest, walked.values().copied().max().unwrap_or(0));
+            assert_eq!(traffic.hops, hops);
+            assert_eq!(traffic.chip_crossings, chip_crossings);
+            assert!(chip_crossings > 0, "the pairs cross chips");
+            for (all, these) in hops_of_both.iter_mut().zip(hops) {
+                *all += these;
+            }
+            assert_eq!(
+                mesh.take_traffic(&mut loads),
+                Traffic::default(),
+                "taking clears the loads"
+            );
         }
-        let busiest = walked.values().copied().max().unwrap_or(0);
-        assert_eq!(loads.take_busiest(mesh.dims()), busiest);
-        assert_eq!(
-            loads.take_busiest(mesh.dims()),
-            0,
-            "taking clears the loads"
-        );
+        assert!(hops_of_both.iter().all(|&h| h > 0), "hops along every axis");
     }
 
     #[test]

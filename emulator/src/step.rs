@@ -25,7 +25,7 @@
 use crate::chip::{Chip, Core, Destination, Format, Receiver};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
-use crate::noc::LinkLoads;
+use crate::noc::{Departure, LinkLoads};
 use crate::state::{ChipState, CompartmentsMut, CoreState, Fired};
 use neurc_backends::cpu::prefetch::{prefetch, prefetch_slice};
 use neurc_ir::chip::{Arithmetic, CoreId};
@@ -376,7 +376,7 @@ impl Chip {
                 last,
             }
         };
-        let counts = match &self.pool {
+        let mut delivered = match &self.pool {
             None => lanes.first_mut().map_or_else(Delivered::default, |lane| {
                 work((0, ((&mut cores[..], lane), &mut accumulators[..])))
             }),
@@ -391,13 +391,21 @@ impl Chip {
             }),
         };
         let Some((first, rest)) = lanes.split_first_mut() else {
-            return (counts, 0);
+            return (delivered, 0);
         };
         for other in rest.iter_mut() {
             first.loads.merge(&other.loads);
             other.loads.clear();
         }
-        (counts, first.loads.take_busiest(self.mesh.dims()))
+        let traffic = self.mesh.take_traffic(&mut first.loads);
+        let counts = &mut delivered.counts;
+        [
+            counts.hops_east_west,
+            counts.hops_north_south,
+            counts.hops_up_down,
+        ] = traffic.hops;
+        counts.chip_crossings = traffic.chip_crossings;
+        (delivered, traffic.busiest)
     }
 }
 
@@ -503,6 +511,8 @@ pub(crate) struct Message {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Lane {
     loads: LinkLoads,
+    /// The trips from the sender being routed.
+    departure: Departure,
     messages: Vec<Message>,
     /// Per owned core, its share of the traffic.
     inboxes: Vec<Inbox>,
@@ -695,27 +705,29 @@ impl Delivery<'_> {
         self.lane.messages.push(message);
     }
 
-    /// The messages of the compartments that spiked, routed.
+    /// The messages of the compartments that spiked, routed; their hops
+    /// are read off the link loads once the step's traffic is known.
     fn route_core_spikes(&mut self, fired: &[Fired]) {
+        let mesh = &self.chip.mesh;
+        let mut departure = std::mem::take(&mut self.lane.departure);
         for (sender, spikes) in fired.iter().enumerate() {
+            if spikes.is_empty() {
+                continue;
+            }
             let core = &self.chip.cores[sender];
+            mesh.depart(sender, &mut departure);
+            let from = departure.from;
             for &(compartment, left) in spikes {
                 let outputs = self.owned_part(core.outputs_of(compartment as usize));
                 for destination in outputs {
-                    let receiver = destination.core as usize;
-                    let trip = self.chip.mesh.send(sender, receiver, &mut self.lane.loads);
-                    let hops = &trip.hops;
-                    self.counts.hops_east_west += u64::from(hops.east_west);
-                    self.counts.hops_north_south += u64::from(hops.north_south);
-                    self.counts.hops_up_down += u64::from(hops.up_down);
-                    self.counts.chip_crossings += u64::from(hops.chip_crossings);
-                    if hops.east_west + hops.north_south + hops.up_down == 0 {
-                        self.counts.intra_tile_messages += 1;
-                    }
-                    self.post(destination, left + trip.latency_ps, 1);
+                    let to = mesh.tile(destination.core as usize);
+                    mesh.carry(from, to, &mut self.lane.loads);
+                    self.counts.intra_tile_messages += u64::from(to == from);
+                    self.post(destination, left + departure.latency_ps(to), 1);
                 }
             }
         }
+        self.lane.departure = departure;
     }
 
     /// The destinations, by ascending core, on the cores this thread owns.
