@@ -549,10 +549,9 @@ struct Inbox {
     ready: u64,
     /// Spikes received (a Poisson count of k counts k).
     spikes: u64,
-    /// Synaptic operations they take.
+    /// Synaptic operations they take (their service time is these times
+    /// the time of one).
     operations: u64,
-    /// Their service time, all together.
-    service_ps: u64,
     /// The last arrival.
     last_arrival: u64,
 }
@@ -563,6 +562,13 @@ const _: () = assert!(
 );
 
 impl Inbox {
+    /// The service time of its messages, all together, each synaptic
+    /// operation taking `synaptic_op_ps`.
+    #[inline]
+    fn service_ps(&self, synaptic_op_ps: u64) -> u64 {
+        self.operations * synaptic_op_ps
+    }
+
     /// The ring of the accumulator group at `group_offset` in a slot,
     /// within the thread's accumulators.
     #[inline]
@@ -679,7 +685,6 @@ impl Delivery<'_> {
     fn post(&mut self, destination: &Destination, arrival: u64, times: u32) {
         let (first, count) = destination.list(&self.chip.long_rests);
         let head = &destination.first;
-        let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
         let inbox = &mut self.lane.inboxes[destination.core as usize - self.first];
         let format = inbox.first_format + u32::from(head.format);
         // Hardware arithmetic has one accumulator group, and so no list
@@ -700,7 +705,6 @@ impl Delivery<'_> {
         };
         inbox.spikes += u64::from(times);
         inbox.operations += message.operations();
-        inbox.service_ps += message.service_ps(synaptic_op_ps);
         inbox.last_arrival = inbox.last_arrival.max(arrival);
         self.lane.messages.push(message);
     }
@@ -757,13 +761,17 @@ impl Delivery<'_> {
     /// accumulators, each message's data asked for [`AHEAD`] messages
     /// before its turn, and the late ones kept for [`Delivery::serve`].
     fn deposit(&mut self) {
+        let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
         self.lane.late_from.clear();
-        self.lane.late_from.extend(
-            self.lane
-                .inboxes
-                .iter()
-                .map(|inbox| late_from(inbox.ready, inbox.service_ps, inbox.last_arrival)),
-        );
+        self.lane
+            .late_from
+            .extend(self.lane.inboxes.iter().map(|inbox| {
+                late_from(
+                    inbox.ready,
+                    inbox.service_ps(synaptic_op_ps),
+                    inbox.last_arrival,
+                )
+            }));
         let mut messages = std::mem::take(&mut self.lane.messages);
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
@@ -803,6 +811,7 @@ impl Delivery<'_> {
     /// by arrival. Returns the core that finished last (latest, then
     /// lowest index) and when.
     fn serve(&mut self) -> Option<(u64, std::cmp::Reverse<usize>)> {
+        let synaptic_op_ps = self.chip.spec.timing.synaptic_op_ps;
         self.lane.group_late();
         let Lane {
             inboxes,
@@ -817,8 +826,9 @@ impl Delivery<'_> {
             let own = &mut grouped[start..end];
             start = end;
             own.sort_unstable();
-            let clock = finish_time(inbox.ready, inbox.service_ps, own.iter().copied());
-            state.totals.busy_ps += inbox.ready + inbox.service_ps;
+            let service_ps = inbox.service_ps(synaptic_op_ps);
+            let clock = finish_time(inbox.ready, service_ps, own.iter().copied());
+            state.totals.busy_ps += inbox.ready + service_ps;
             state.totals.messages_in += inbox.spikes;
             state.totals.synaptic_ops += inbox.operations;
             self.counts.messages += inbox.spikes;
