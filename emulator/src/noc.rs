@@ -14,7 +14,7 @@
 //! are read off the same loads, not counted per message: the loads of the
 //! links along each axis, and of the links between two chips.
 
-use neurc_ir::chip::{ChipSpec, CoreId, TimingTable};
+use neurc_ir::chip::{ChipSpec, CoreId, HopCounts, TimingTable};
 
 /// The geometry of the cores in use, and the per-message timing constants.
 #[derive(Clone, Debug)]
@@ -104,28 +104,28 @@ impl Mesh {
         self.tiles[core]
     }
 
-    /// Fills `departure` with the trips from core `from`.
+    /// Fills `departure` with the trips from core `from`, each axis's
+    /// hops and chip crossings priced as [`HopCounts::weighted`] prices
+    /// them.
     pub(crate) fn depart(&self, from: usize, departure: &mut Departure) {
         let a = self.tiles[from];
-        let t = &self.timing;
-        let hop_ps = [
-            t.hop_east_west_ps,
-            t.hop_north_south_ps,
-            t.hop_north_south_ps,
-        ];
         for (axis, latencies) in departure.latencies.iter_mut().enumerate() {
             let chips = &self.chip_of[axis];
             let chip_a = chips[a[axis] as usize];
             latencies.clear();
             latencies.extend((0..self.dims[axis]).map(|b| {
-                let hops = u64::from(a[axis].abs_diff(b));
-                let crossings = u64::from(chip_a.abs_diff(chips[b as usize]));
-                hops.saturating_mul(hop_ps[axis])
-                    .saturating_add(crossings.saturating_mul(t.hop_between_chips_ps))
+                let along = a[axis].abs_diff(b);
+                let hops = HopCounts {
+                    east_west: if axis == 0 { along } else { 0 },
+                    north_south: if axis == 1 { along } else { 0 },
+                    up_down: if axis == 2 { along } else { 0 },
+                    chip_crossings: chip_a.abs_diff(chips[b as usize]),
+                };
+                hops.weighted(&self.timing)
             }));
         }
         for latency in &mut departure.latencies[0] {
-            *latency = latency.saturating_add(t.spike_in_tile_ps);
+            *latency = latency.saturating_add(self.timing.spike_in_tile_ps);
         }
         departure.from = a;
     }
