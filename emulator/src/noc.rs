@@ -6,9 +6,11 @@
 //! Link loads are counted with difference arrays: a route along x, then y,
 //! then z is three straight runs, and a run adds one to a contiguous range
 //! of links, so a message costs six array updates whatever its length, and
-//! the loads of every link come out of one prefix sum per step. A route
-//! never leaves the bounding box of its two ends, so the arrays cover only
-//! the box of the tiles in use.
+//! the loads of every link come out of one prefix sum per step. The runs
+//! along x of one sender's messages all start at its tile, so that end is
+//! added once per sender, leaving five updates per message. A route never
+//! leaves the bounding box of its two ends, so the arrays cover only the
+//! box of the tiles in use.
 //!
 //! A hop is a message carried by a link, so the step's hops of each kind
 //! are read off the same loads, not counted per message: the loads of the
@@ -40,6 +42,12 @@ pub(crate) struct Departure {
     pub(crate) from: [u32; 3],
     /// Per axis, per coordinate; the delivery within the tile is in x's.
     latencies: [Vec<u64>; 3],
+    /// Where the sender's row of links along x starts in the loads.
+    row: usize,
+    /// The messages carried east and west since the departure, whose runs
+    /// along x start at the sender (see [`Mesh::settle`]).
+    east: i32,
+    west: i32,
 }
 
 impl Departure {
@@ -128,13 +136,26 @@ impl Mesh {
             *latency = latency.saturating_add(self.timing.spike_in_tile_ps);
         }
         departure.from = a;
+        departure.row = LinkLoads::row(self.dims, a);
+        departure.east = 0;
+        departure.west = 0;
     }
 
-    /// Adds the links of a message from tile `from` to tile `to` to
-    /// `loads`.
+    /// Adds the links of a message from `departure`'s sender to tile `to`
+    /// to `loads`, but for the ends of the runs along x at the sender,
+    /// which [`Mesh::settle`] adds for all the sender's messages at once.
     #[inline]
-    pub(crate) fn carry(&self, from: [u32; 3], to: [u32; 3], loads: &mut LinkLoads) {
-        loads.add(self.dims, from, to);
+    pub(crate) fn carry(&self, departure: &mut Departure, to: [u32; 3], loads: &mut LinkLoads) {
+        loads.add(self.dims, departure, to);
+    }
+
+    /// Adds the ends at the sender of the runs along x of the messages
+    /// carried since `departure`, and forgets them.
+    #[inline]
+    pub(crate) fn settle(&self, departure: &mut Departure, loads: &mut LinkLoads) {
+        let at = departure.row + departure.from[0] as usize;
+        loads.runs[0][at] += std::mem::take(&mut departure.east);
+        loads.runs[1][at] -= std::mem::take(&mut departure.west);
     }
 
     /// What `loads` carried, which are then cleared for the next step.
@@ -209,15 +230,28 @@ impl LinkLoads {
         }
     }
 
-    /// Adds the route from tile `a` to tile `b`: along x on `a`'s row,
-    /// along y on the column at `b`'s x, along z at `b`'s x and y.
+    /// Where the row of links along x through tile `a` starts.
+    fn row(dims: [u32; 3], a: [u32; 3]) -> usize {
+        let [dx, dy, _] = dims.map(|d| d as usize);
+        let [_, ay, az] = a.map(|c| c as usize);
+        (az * dy + ay) * (dx + 1)
+    }
+
+    /// Adds the route from `departure`'s sender at tile `a` to tile `b`:
+    /// along x on `a`'s row (its end at `a` counted in `departure`), along
+    /// y on the column at `b`'s x, along z at `b`'s x and y.
     #[inline]
-    fn add(&mut self, dims: [u32; 3], a: [u32; 3], b: [u32; 3]) {
+    fn add(&mut self, dims: [u32; 3], departure: &mut Departure, b: [u32; 3]) {
         let [dx, dy, dz] = dims.map(|d| d as usize);
-        let [ax, ay, az] = a.map(|c| c as usize);
+        let [ax, ay, az] = departure.from.map(|c| c as usize);
         let [bx, by, bz] = b.map(|c| c as usize);
-        let row = (az * dy + ay) * (dx + 1);
-        self.run(0, row, ax, bx);
+        if bx > ax {
+            departure.east += 1;
+            self.runs[0][departure.row + bx] -= 1;
+        } else if bx < ax {
+            departure.west += 1;
+            self.runs[1][departure.row + bx] += 1;
+        }
         let column = (az * dx + bx) * (dy + 1);
         self.run(2, column, ay, by);
         let pillar = (by * dx + bx) * (dz + 1);
@@ -350,7 +384,8 @@ mod tests {
                         spec.timing.spike_in_tile_ps + expected.weighted(&spec.timing),
                         "{a} to {b}"
                     );
-                    mesh.carry(departure.from, to, &mut loads);
+                    mesh.carry(&mut departure, to, &mut loads);
+                    mesh.settle(&mut departure, &mut loads);
                     let traffic = mesh.take_traffic(&mut loads);
                     let hops = [expected.east_west, expected.north_south, expected.up_down];
                     assert_eq!(traffic.hops, hops.map(u64::from), "{a} to {b}");
@@ -372,22 +407,29 @@ mod tests {
             let mut walked = std::collections::HashMap::new();
             let mut hops = [0u64; 3];
             let mut chip_crossings = 0;
-            // A deterministic scatter of pairs, some repeated.
+            let mut departure = Departure::default();
+            // A deterministic scatter of senders, each sending to three
+            // cores, some pairs repeated.
             let n = ids.len();
             for k in 0..200usize {
-                let (i, j) = ((k * 7) % n, (k * k + 3) % n);
-                mesh.carry(mesh.tile(i), mesh.tile(j), &mut loads);
-                let route = neurc_ir::chip::route(&spec, ids[i], ids[j]).expect("in the system");
-                for hop in route.hops() {
-                    *walked.entry((hop.from, hop.to)).or_insert(0u32) += 1;
-                    let axis = match hop.direction {
-                        Direction::East | Direction::West => 0,
-                        Direction::North | Direction::South => 1,
-                        Direction::Up | Direction::Down => 2,
-                    };
-                    hops[axis] += 1;
-                    chip_crossings += u64::from(hop.crosses_chip);
+                let i = (k * 7) % n;
+                mesh.depart(i, &mut departure);
+                for j in [(k * k + 3) % n, (k * 5 + 1) % n, (k * 11) % n] {
+                    mesh.carry(&mut departure, mesh.tile(j), &mut loads);
+                    let route =
+                        neurc_ir::chip::route(&spec, ids[i], ids[j]).expect("in the system");
+                    for hop in route.hops() {
+                        *walked.entry((hop.from, hop.to)).or_insert(0u32) += 1;
+                        let axis = match hop.direction {
+                            Direction::East | Direction::West => 0,
+                            Direction::North | Direction::South => 1,
+                            Direction::Up | Direction::Down => 2,
+                        };
+                        hops[axis] += 1;
+                        chip_crossings += u64::from(hop.crosses_chip);
+                    }
                 }
+                mesh.settle(&mut departure, &mut loads);
             }
             let traffic = mesh.take_traffic(&mut loads);
             assert_eq!(traffic.busiest, walked.values().copied().max().unwrap_or(0));

@@ -714,6 +714,7 @@ impl Delivery<'_> {
     fn route_core_spikes(&mut self, fired: &[Fired]) {
         let mesh = &self.chip.mesh;
         let mut departure = std::mem::take(&mut self.lane.departure);
+        let mut intra_tile = 0;
         for (sender, spikes) in fired.iter().enumerate() {
             if spikes.is_empty() {
                 continue;
@@ -725,12 +726,14 @@ impl Delivery<'_> {
                 let outputs = self.owned_part(core.outputs_of(compartment as usize));
                 for destination in outputs {
                     let to = mesh.tile(destination.core as usize);
-                    mesh.carry(from, to, &mut self.lane.loads);
-                    self.counts.intra_tile_messages += u64::from(to == from);
+                    mesh.carry(&mut departure, to, &mut self.lane.loads);
+                    intra_tile += u64::from(to == from);
                     self.post(destination, left + departure.latency_ps(to), 1);
                 }
             }
+            mesh.settle(&mut departure, &mut self.lane.loads);
         }
+        self.counts.intra_tile_messages += intra_tile;
         self.lane.departure = departure;
     }
 
