@@ -22,7 +22,7 @@
 //! receiving cores in phase 3), and every figure is an integer, so results
 //! do not depend on the number of threads.
 
-use crate::chip::{Chip, Core, Destination, Format, Receiver};
+use crate::chip::{Chip, Core, Destination, Format, LongRests, Receiver, RestSynapses};
 use crate::counts::{Counts, Energy};
 use crate::neuron::{CoreArrays, Inputs, update, update_unjoined};
 use crate::noc::{Departure, LinkLoads};
@@ -562,6 +562,38 @@ const _: () = assert!(
 );
 
 impl Inbox {
+    /// Takes note of the message to `destination` that arrives at
+    /// `arrival` and stands for `times` spikes, and returns it.
+    #[inline(always)]
+    fn post(
+        &mut self,
+        destination: &Destination,
+        arrival: u64,
+        times: u32,
+        groups: AccumulatorGroups<'_>,
+        long_rests: &LongRests,
+    ) -> Message {
+        let (first, count) = destination.list(long_rests);
+        let head = &destination.first;
+        let format = self.first_format + u32::from(head.format);
+        let message = Message {
+            core: destination.core,
+            arrival,
+            first,
+            count,
+            times,
+            at: self
+                .ring(groups.offset(format))
+                .index(head.delay, head.compartment),
+            weight: head.weight,
+            format,
+        };
+        self.spikes += u64::from(times);
+        self.operations += message.operations();
+        self.last_arrival = self.last_arrival.max(arrival);
+        message
+    }
+
     /// The service time of its messages, all together, each synaptic
     /// operation taking `synaptic_op_ps`.
     #[inline]
@@ -582,11 +614,33 @@ impl Inbox {
     }
 }
 
+/// Where a list format's accumulator group starts in a ring slot: lava
+/// arithmetic keeps one group per weight exponent, hardware arithmetic
+/// one group, and so has no list format to read.
+#[derive(Clone, Copy)]
+struct AccumulatorGroups<'a>(Option<&'a [Format]>);
+
+impl AccumulatorGroups<'_> {
+    fn of(chip: &Chip) -> AccumulatorGroups<'_> {
+        AccumulatorGroups(match chip.arithmetic {
+            Arithmetic::Hardware => None,
+            Arithmetic::Lava => Some(&chip.formats),
+        })
+    }
+
+    /// The group offset of list format `format`.
+    #[inline(always)]
+    fn offset(self, format: u32) -> u32 {
+        self.0
+            .map_or(0, |formats| formats[format as usize].group_offset)
+    }
+}
+
 impl Message {
-    /// Its list's format.
+    /// Its list's format, among the chip's `formats`.
     #[inline]
-    fn format(&self, chip: &Chip) -> Format {
-        chip.formats[self.format as usize]
+    fn format(&self, formats: &[Format]) -> Format {
+        formats[self.format as usize]
     }
 
     /// The synaptic operations it takes.
@@ -679,82 +733,67 @@ impl Delivery<'_> {
         self.lane.late_ends.resize(self.states.len(), 0);
     }
 
-    /// Sends the message to `destination` that arrives at `arrival` and
-    /// stands for `times` spikes: its core's inbox takes note of it.
-    #[inline]
-    fn post(&mut self, destination: &Destination, arrival: u64, times: u32) {
-        let (first, count) = destination.list(&self.chip.long_rests);
-        let head = &destination.first;
-        let inbox = &mut self.lane.inboxes[destination.core as usize - self.first];
-        let format = inbox.first_format + u32::from(head.format);
-        // Hardware arithmetic has one accumulator group, and so no list
-        // format to read.
-        let group_offset = match self.chip.arithmetic {
-            Arithmetic::Hardware => 0,
-            Arithmetic::Lava => self.chip.formats[format as usize].group_offset,
-        };
-        let message = Message {
-            core: destination.core,
-            arrival,
-            first,
-            count,
-            times,
-            at: inbox.ring(group_offset).index(head.delay, head.compartment),
-            weight: head.weight,
-            format,
-        };
-        inbox.spikes += u64::from(times);
-        inbox.operations += message.operations();
-        inbox.last_arrival = inbox.last_arrival.max(arrival);
-        self.lane.messages.push(message);
-    }
-
     /// The messages of the compartments that spiked, routed; their hops
     /// are read off the link loads once the step's traffic is known.
     fn route_core_spikes(&mut self, fired: &[Fired]) {
-        let mesh = &self.chip.mesh;
-        let mut departure = std::mem::take(&mut self.lane.departure);
+        let chip = self.chip;
+        let (mesh, groups) = (&chip.mesh, AccumulatorGroups::of(chip));
+        let Lane {
+            loads,
+            departure,
+            messages,
+            inboxes,
+            ..
+        } = &mut *self.lane;
         let mut intra_tile = 0;
         for (sender, spikes) in fired.iter().enumerate() {
             if spikes.is_empty() {
                 continue;
             }
-            let core = &self.chip.cores[sender];
-            mesh.depart(sender, &mut departure);
+            let core = &chip.cores[sender];
+            mesh.depart(sender, departure);
             let from = departure.from;
             for &(compartment, left) in spikes {
-                let outputs = self.owned_part(core.outputs_of(compartment as usize));
+                let outputs = owned_part(core.outputs_of(compartment as usize), &self.owned);
                 for destination in outputs {
                     let to = mesh.tile(destination.core as usize);
-                    mesh.carry(&mut departure, to, &mut self.lane.loads);
+                    mesh.carry(departure, to, loads);
                     intra_tile += u64::from(to == from);
-                    self.post(destination, left + departure.latency_ps(to), 1);
+                    let inbox = &mut inboxes[destination.core as usize - self.first];
+                    let arrival = left + departure.latency_ps(to);
+                    messages.push(inbox.post(destination, arrival, 1, groups, &chip.long_rests));
                 }
             }
-            mesh.settle(&mut departure, &mut self.lane.loads);
+            mesh.settle(departure, loads);
         }
         self.counts.intra_tile_messages += intra_tile;
-        self.lane.departure = departure;
-    }
-
-    /// The destinations, by ascending core, on the cores this thread owns.
-    #[inline]
-    fn owned_part<'b>(&self, destinations: &'b [Destination]) -> &'b [Destination] {
-        owned_part(destinations, &self.owned)
     }
 
     /// The messages of the host sources, which enter at the receiving
     /// core's tile at the step's start.
     fn route_host_spikes(&mut self, source_counts: &[Vec<u32>]) {
-        let arrival = self.chip.spec.timing.spike_in_tile_ps;
-        for (source, counts) in self.chip.sources.iter().zip(source_counts) {
+        let chip = self.chip;
+        let groups = AccumulatorGroups::of(chip);
+        let arrival = chip.spec.timing.spike_in_tile_ps;
+        let Lane {
+            messages, inboxes, ..
+        } = &mut *self.lane;
+        for (source, counts) in chip.sources.iter().zip(source_counts) {
             for (neuron, &count) in counts.iter().enumerate() {
                 if count == 0 {
                     continue;
                 }
-                for destination in self.owned_part(source.destinations(neuron)) {
-                    self.counts.intra_tile_messages += u64::from(count);
-                    self.post(destination, arrival, count);
+                let outputs = owned_part(source.destinations(neuron), &self.owned);
+                self.counts.intra_tile_messages += outputs.len() as u64 * u64::from(count);
+                for destination in outputs {
+                    let inbox = &mut inboxes[destination.core as usize - self.first];
+                    messages.push(inbox.post(
+                        destination,
+                        arrival,
+                        count,
+                        groups,
+                        &chip.long_rests,
+                    ));
                 }
             }
         }
@@ -775,37 +814,33 @@ impl Delivery<'_> {
                     inbox.last_arrival,
                 )
             }));
-        let mut messages = std::mem::take(&mut self.lane.messages);
+        let Lane {
+            messages,
+            inboxes,
+            late_from,
+            late,
+            late_ends,
+            ..
+        } = &mut *self.lane;
+        let mut deposit = Deposit {
+            arithmetic: self.chip.arithmetic,
+            formats: &self.chip.formats,
+            rest: &self.chip.rest,
+            first: self.first,
+            synaptic_op_ps,
+            inboxes,
+            late_from,
+            late,
+            late_ends,
+            accumulators: &mut *self.accumulators,
+        };
         for (i, message) in messages.iter().enumerate() {
             if let Some(ahead) = messages.get(i + AHEAD) {
-                self.prefetch_target(ahead);
+                deposit.prefetch_target(ahead);
             }
-            self.receive(message);
+            deposit.receive(message);
         }
         messages.clear();
-        self.lane.messages = messages;
-    }
-
-    /// Asks for what the deposit of a message reads: where its core's late
-    /// messages start, the accumulator its first synapse adds to, and the
-    /// rest of its list.
-    #[inline]
-    fn prefetch_target(&self, message: &Message) {
-        let c = message.core as usize - self.first;
-        prefetch(&self.lane.late_from[c]);
-        if message.count == 0 {
-            return;
-        }
-        if let Some(sum) = self.accumulators.get(message.at) {
-            prefetch(sum);
-        }
-        if message.count > 1 {
-            let rest = message.rest();
-            prefetch_slice(&self.chip.rest.weights[rest.clone()]);
-            if !message.format(self.chip).run {
-                prefetch_slice(&self.chip.rest.targets[rest]);
-            }
-        }
     }
 
     /// Each owned core serves its messages in order of arrival once its
@@ -840,36 +875,83 @@ impl Delivery<'_> {
         }
         last
     }
+}
+
+/// What the deposit of one thread's messages reads and writes, gathered
+/// once per step into a value of its own: the loop over the messages then
+/// keeps these at hand instead of reading them through its delivery (and
+/// the delivery's scratch) again for each message.
+struct Deposit<'a> {
+    arithmetic: Arithmetic,
+    /// The chip's list formats and the rest of its lists.
+    formats: &'a [Format],
+    rest: &'a RestSynapses,
+    /// Index of the first receiving core the thread owns.
+    first: usize,
+    synaptic_op_ps: u64,
+    inboxes: &'a [Inbox],
+    /// Per owned core, the earliest arrival of a late message.
+    late_from: &'a [u64],
+    /// The late messages, and how many are each owned core's (see
+    /// [`Lane`]).
+    late: &'a mut Vec<(u32, u64, u64)>,
+    late_ends: &'a mut [u32],
+    /// The accumulators of the cores the thread owns.
+    accumulators: &'a mut [i64],
+}
+
+impl Deposit<'_> {
+    /// Asks for what the deposit of a message reads: where its core's late
+    /// messages start, the accumulator its first synapse adds to, and the
+    /// rest of its list.
+    #[inline]
+    fn prefetch_target(&self, message: &Message) {
+        let c = message.core as usize - self.first;
+        prefetch(&self.late_from[c]);
+        if message.count == 0 {
+            return;
+        }
+        if let Some(sum) = self.accumulators.get(message.at) {
+            prefetch(sum);
+        }
+        if message.count > 1 {
+            let rest = message.rest();
+            prefetch_slice(&self.rest.weights[rest.clone()]);
+            if !message.format(self.formats).run {
+                prefetch_slice(&self.rest.targets[rest]);
+            }
+        }
+    }
 
     /// One message reaching its core.
-    #[inline]
+    #[inline(always)]
     fn receive(&mut self, message: &Message) {
         let c = message.core as usize - self.first;
-        if message.arrival >= self.lane.late_from[c] {
-            let service_ps = message.service_ps(self.chip.spec.timing.synaptic_op_ps);
-            self.lane.late.push((c as u32, message.arrival, service_ps));
-            self.lane.late_ends[c] += 1;
+        if message.arrival >= self.late_from[c] {
+            let service_ps = message.service_ps(self.synaptic_op_ps);
+            self.late.push((c as u32, message.arrival, service_ps));
+            self.late_ends[c] += 1;
         }
         if message.count == 0 {
             return;
         }
-        let format = message.format(self.chip);
+        let format = message.format(self.formats);
         let accumulators = &mut *self.accumulators;
         let times = i64::from(message.times);
-        let scale = Scale::of(self.chip.arithmetic, format.shift);
+        let scale = Scale::of(self.arithmetic, format.shift);
         let at = message.at;
         accumulators[at] += scale.apply(message.weight) * times;
         if message.count == 1 {
             return;
         }
         let rest = message.rest();
-        let weights = &self.chip.rest.weights[rest.clone()];
+        let weights = &self.rest.weights[rest.clone()];
         if format.run {
             let sums = &mut accumulators[at + 1..at + 1 + weights.len()];
             add_run(sums, weights, scale, times);
         } else {
-            let ring = self.lane.inboxes[c].ring(format.group_offset);
-            let targets = &self.chip.rest.targets[rest];
+            let ring = self.inboxes[c].ring(format.group_offset);
+            let targets = &self.rest.targets[rest];
             for (&weight, target) in weights.iter().zip(targets) {
                 accumulators[ring.index(target.delay, target.compartment)] +=
                     scale.apply(weight) * times;
