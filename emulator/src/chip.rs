@@ -1,6 +1,7 @@
 //! A chip system configured with a program: everything that does not
 //! change while it runs. The state that does is a [`ChipState`].
 
+use crate::accumulators;
 use crate::neuron::{Profile, Registers, Widths};
 use crate::noc::{self, Mesh};
 use crate::sources::Source;
@@ -199,10 +200,14 @@ pub(crate) struct CompartmentConfig {
 /// cores would not.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Receiver {
-    /// Where its accumulators start in the state's array.
+    /// Where its ring's first slot starts in the state's array (see
+    /// [`accumulators`]).
     pub(crate) accumulator_base: usize,
-    /// Accumulators per ring slot: groups × compartments.
+    /// From one slot of its ring to the next: the accumulators per slot
+    /// of its block.
     pub(crate) stride: u32,
+    /// Its own accumulators per slot: groups × compartments.
+    pub(crate) width: u32,
     /// Slots of the accumulator ring: the longest delay.
     pub(crate) slots: u32,
     /// Its first synapse format in the chip's `formats`.
@@ -212,7 +217,12 @@ pub(crate) struct Receiver {
 impl Receiver {
     /// Its accumulators: every slot's.
     pub(crate) fn accumulator_len(&self) -> usize {
-        self.slots as usize * self.stride as usize
+        self.slots as usize * self.width as usize
+    }
+
+    /// Where slot `slot` of its ring starts.
+    pub(crate) fn slot_start(&self, slot: usize) -> usize {
+        self.accumulator_base + slot * self.stride as usize
     }
 }
 
@@ -256,6 +266,9 @@ pub struct Chip {
     pub(crate) formats: Vec<Format>,
     /// Accumulators of all cores.
     pub(crate) accumulator_len: usize,
+    /// The runs of cores threads own are multiples of this many cores, so
+    /// that each owns a contiguous part of the accumulators.
+    pub(crate) block_cores: usize,
     /// The synapses after the first of every list, axon by axon.
     pub(crate) rest: RestSynapses,
     /// The lengths of the longest lists' rests.
@@ -303,31 +316,37 @@ impl Chip {
             })
             .sum();
         let mut cores = Vec::with_capacity(parts.cores.len());
-        let mut receivers = Vec::with_capacity(parts.cores.len());
         let mut formats = Vec::new();
         let mut placed_formats = HashMap::new();
         let mut compartments = CompartmentConfig::default();
-        let mut accumulator_len = 0;
+        let mut slots = Vec::with_capacity(parts.cores.len());
+        let mut first_formats = Vec::with_capacity(parts.cores.len());
         for program in parts.cores {
-            let slots = program.delay_slots.max(1);
+            slots.push(program.delay_slots.max(1));
             let (core, core_formats) =
                 configure(program, &widths, arithmetic, &axons, &mut compartments);
-            let first_format = *placed_formats
-                .entry(core_formats)
-                .or_insert_with_key(|list| {
-                    formats.extend_from_slice(list);
-                    (formats.len() - list.len()) as u32
-                });
-            let receiver = Receiver {
-                accumulator_base: accumulator_len,
-                stride: (core.groups() * core.len()) as u32,
+            first_formats.push(
+                *placed_formats
+                    .entry(core_formats)
+                    .or_insert_with_key(|list| {
+                        formats.extend_from_slice(list);
+                        (formats.len() - list.len()) as u32
+                    }),
+            );
+            cores.push(core);
+        }
+        let core_widths: Vec<usize> = cores.iter().map(|c| c.groups() * c.len()).collect();
+        let layout = accumulators::lay_out(&core_widths, &slots);
+        let receivers = (layout.places.iter().zip(&core_widths))
+            .zip(slots.iter().zip(first_formats))
+            .map(|((place, &width), (&slots, first_format))| Receiver {
+                accumulator_base: place.base,
+                stride: place.stride,
+                width: width as u32,
                 slots,
                 first_format,
-            };
-            accumulator_len += receiver.accumulator_len();
-            cores.push(core);
-            receivers.push(receiver);
-        }
+            })
+            .collect();
         let sources = parts
             .inputs
             .iter()
@@ -345,7 +364,8 @@ impl Chip {
             compartments,
             receivers,
             formats,
-            accumulator_len,
+            accumulator_len: layout.len,
+            block_cores: layout.block_cores,
             rest,
             long_rests,
             sources,

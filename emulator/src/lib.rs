@@ -16,6 +16,7 @@
 //! the schedule of a step. [`report`] turns a run's [`StepStats`] and final
 //! state into the chip report.
 
+mod accumulators;
 mod chip;
 mod counts;
 mod load;

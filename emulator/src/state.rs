@@ -162,9 +162,9 @@ pub struct ChipState {
     /// Per core, where its compartments start in `compartments` (a copy
     /// of the chip's layout, for the state's accessors).
     first_compartment: Vec<usize>,
-    /// The dendritic accumulators of every core in one array, core by core
-    /// (each core's block at its `accumulator_base`: `slots × groups ×
-    /// compartments`, slot-major), so that the accumulators a step touches
+    /// The dendritic accumulators of every core in one array, in blocks of
+    /// neighbouring cores laid out slot by slot (see
+    /// [`crate::accumulators`]), so that the accumulators a step touches
     /// share the cache.
     pub(crate) accumulators: Vec<i64>,
     /// Per core, this step's spikes: (compartment, time it fired).

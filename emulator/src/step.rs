@@ -110,13 +110,13 @@ impl Chip {
                     prefetch(next);
                 }
                 let (core, receiver) = (&self.cores[first + i], &self.receivers[first + i]);
-                let own = &mut accumulators[receiver.accumulator_base - base..]
-                    [..receiver.accumulator_len()];
                 let slot = (step % u64::from(receiver.slots)) as usize;
+                let input = &mut accumulators[receiver.slot_start(slot) - base..]
+                    [..receiver.width as usize];
                 let range = &core.compartments;
                 let mine = compartments
                     .range(range.start - compartment_base..range.end - compartment_base);
-                counts += &self.update_core(core, &mut states[i], mine, own, slot, &mut fired[i]);
+                counts += &self.update_core(core, &mut states[i], mine, input, &mut fired[i]);
             }
             counts
         };
@@ -141,10 +141,12 @@ impl Chip {
         }
     }
 
-    /// Cores per thread: the runs of cores threads own.
+    /// Cores per thread: the runs of cores threads own, whole blocks of
+    /// accumulators each.
     fn run_length(&self) -> usize {
         let threads = self.threads.min(self.cores.len()).max(1);
-        self.cores.len().div_ceil(threads).max(1)
+        let cores = self.cores.len().div_ceil(threads).max(1);
+        cores.next_multiple_of(self.block_cores)
     }
 
     /// The accumulators of each run of `run` cores (for the threads; one
@@ -177,23 +179,22 @@ impl Chip {
     }
 
     /// Services the compartments of one core in order, taking their input
-    /// from ring slot `slot` of its accumulators.
+    /// from `input`, this step's slot of its accumulators (groups ×
+    /// compartments).
     fn update_core(
         &self,
         core: &Core,
         state: &mut CoreState,
         mut compartments: CompartmentsMut<'_>,
-        accumulators: &mut [i64],
-        slot: usize,
+        input: &mut [i64],
         fired: &mut Fired,
     ) -> Counts {
         let n = core.len();
-        let base = slot * core.groups() * n;
         match (&core.unjoined_profile, self.arithmetic) {
             (Some(profile), Arithmetic::Hardware) => update_unjoined(
                 CoreArrays {
                     compartments: compartments.range(0..n),
-                    synaptic: &mut accumulators[base..base + n],
+                    synaptic: &mut input[..n],
                     bias: &self.compartments.bias[core.compartments.clone()],
                 },
                 profile,
@@ -201,25 +202,24 @@ impl Chip {
             ),
             _ => {
                 for i in 0..n {
-                    self.update_compartment(core, &mut compartments, accumulators, base, i);
+                    self.update_compartment(core, &mut compartments, input, i);
                 }
             }
         }
         self.account_update(core, state, &compartments, fired)
     }
 
-    /// Advances compartment `i` of `core` (its accumulators at `base`),
-    /// adding its u to its parent's join.
+    /// Advances compartment `i` of `core`, taking its input from `input`,
+    /// and adds its u to its parent's join.
     #[inline]
     fn update_compartment(
         &self,
         core: &Core,
         compartments: &mut CompartmentsMut<'_>,
-        accumulators: &mut [i64],
-        base: usize,
+        input: &mut [i64],
         i: usize,
     ) {
-        let (synaptic, received) = self.take_input(core, accumulators, base, core.len(), i);
+        let (synaptic, received) = self.take_input(core, input, i);
         let join = std::mem::take(&mut compartments.join[i]);
         let configured = core.compartments.start + i;
         let bias = self.compartments.bias[configured];
@@ -287,27 +287,21 @@ impl Chip {
         counts
     }
 
-    /// Empties compartment `i`'s accumulators of this step's slot (at
-    /// `base`): the synaptic input, and whether any arrived.
+    /// Empties compartment `i`'s accumulators in `input`, this step's
+    /// slot of its core's: the synaptic input, and whether any arrived.
     #[inline]
-    fn take_input(
-        &self,
-        core: &Core,
-        accumulators: &mut [i64],
-        base: usize,
-        n: usize,
-        i: usize,
-    ) -> (i64, bool) {
+    fn take_input(&self, core: &Core, input: &mut [i64], i: usize) -> (i64, bool) {
+        let n = core.len();
         match self.arithmetic {
             Arithmetic::Hardware => {
-                let q = std::mem::take(&mut accumulators[base + i]);
+                let q = std::mem::take(&mut input[i]);
                 (q, q != 0)
             }
             Arithmetic::Lava => {
                 let mut total = 0i64;
                 let mut received = false;
                 for (g, &exponent) in core.group_exponents.iter().enumerate() {
-                    let sum = std::mem::take(&mut accumulators[base + g * n + i]);
+                    let sum = std::mem::take(&mut input[g * n + i]);
                     received |= sum != 0;
                     total += if exponent >= 0 {
                         sum << exponent
