@@ -1,7 +1,7 @@
 //! A cycle-accurate emulator of Loihi-style neuromorphic chips.
 //!
 //! It runs a [`ChipProgram`](neurc_ir::chip::ChipProgram) — decoded from an
-//! image with [`load`] — timestep by timestep, with the chip's integer
+//! image with [`load()`] — timestep by timestep, with the chip's integer
 //! arithmetic in either of its published readings
 //! ([`Arithmetic`](neurc_ir::chip::Arithmetic): the hardware's registers
 //! or lava-nc's bit-accurate model, CHIP.md §c), and accounts for every
