@@ -31,7 +31,7 @@ pub(crate) struct Place {
 /// The places of every core's ring.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Layout {
-    /// Per core, its ring.
+    /// Per core, where its ring lies.
     pub(crate) places: Vec<Place>,
     /// Accumulators of all cores.
     pub(crate) len: usize,
@@ -48,10 +48,10 @@ pub(crate) fn lay_out(widths: &[usize], slots: &[u32]) -> Layout {
     let mut len = 0;
     let mut start = 0;
     while start < widths.len() {
-        let group_end = (start / block_cores + 1) * block_cores;
-        let end = (start + 1..group_end.min(widths.len()))
+        let group_end = ((start / block_cores + 1) * block_cores).min(widths.len());
+        let end = (start + 1..group_end)
             .find(|&i| slots[i] != slots[start])
-            .unwrap_or(group_end.min(widths.len()));
+            .unwrap_or(group_end);
         let stride: usize = widths[start..end].iter().sum();
         let mut offset = len;
         for &width in &widths[start..end] {
