@@ -135,10 +135,13 @@ impl Mesh {
         for latency in &mut departure.latencies[0] {
             *latency = latency.saturating_add(self.timing.spike_in_tile_ps);
         }
+        debug_assert_eq!(
+            (departure.east, departure.west),
+            (0, 0),
+            "the previous sender's messages were settled"
+        );
         departure.from = a;
         departure.row = LinkLoads::row(self.dims, a);
-        departure.east = 0;
-        departure.west = 0;
     }
 
     /// Adds the links of a message from `departure`'s sender to tile `to`
@@ -153,9 +156,7 @@ impl Mesh {
     /// carried since `departure`, and forgets them.
     #[inline]
     pub(crate) fn settle(&self, departure: &mut Departure, loads: &mut LinkLoads) {
-        let at = departure.row + departure.from[0] as usize;
-        loads.runs[0][at] += std::mem::take(&mut departure.east);
-        loads.runs[1][at] -= std::mem::take(&mut departure.west);
+        loads.settle(departure);
     }
 
     /// What `loads` carried, which are then cleared for the next step.
@@ -256,6 +257,15 @@ impl LinkLoads {
         self.run(2, column, ay, by);
         let pillar = (by * dx + bx) * (dz + 1);
         self.run(4, pillar, az, bz);
+    }
+
+    /// Adds the ends at `departure`'s sender of the runs along x it has
+    /// counted, and forgets them.
+    #[inline]
+    fn settle(&mut self, departure: &mut Departure) {
+        let at = departure.row + departure.from[0] as usize;
+        self.runs[0][at] += std::mem::take(&mut departure.east);
+        self.runs[1][at] -= std::mem::take(&mut departure.west);
     }
 
     /// One straight run from `from` to `to` on the line starting at
